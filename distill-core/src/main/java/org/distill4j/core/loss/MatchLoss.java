@@ -11,7 +11,8 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * @param features           adaptor features it reads regardless of the match's {@code feature} field (MiniLM's
  *                           query/key/value), or empty to read the match's feature
  * @param inputRank          rank of each input: 3 for [B, L, D], 4 for attention [B, H, L, L]
- * @param widthsMayDiffer    true if D_S may differ from D_T without a projection
+ * @param widthsMayDiffer    true if D_S may differ from D_T without a projection (for attention maps: if the
+ *                           head counts may differ)
  * @param usesRelationHeads  true if the match must give relation_heads
  * @param body               builds the scalar loss
  */
@@ -33,9 +34,9 @@ public record MatchLoss(boolean pair, List<String> features, int inputRank, bool
         return new MatchLoss(false, List.of(), 3, false, false, body);
     }
 
-    /** A single-layer loss on [B, H, L, L] attention maps. */
-    public static MatchLoss onAttention(Body body) {
-        return new MatchLoss(false, List.of(), 4, true, false, body);
+    /** A single-layer loss on [B, H, L, L] attention maps; {@code headsMayDiffer} if it pools the heads first. */
+    public static MatchLoss onAttention(boolean headsMayDiffer, Body body) {
+        return new MatchLoss(false, List.of(), 4, headsMayDiffer, false, body);
     }
 
     /** Builds the loss. */

@@ -53,19 +53,19 @@ public final class MatchLosses {
     });
 
     /** Mean squared error of attention maps [B, H, L, L]. */
-    public static final MatchLoss ATTENTION_MSE = MatchLoss.onAttention((sd, in) ->
+    public static final MatchLoss ATTENTION_MSE = MatchLoss.onAttention(false, (sd, in) ->
             attentionMse(sd, in.s(), in.t(), in.mask(), true));
 
     /** Attention mse after summing the heads: [B, H, L, L] -> [B, L, L]; head counts may differ. */
-    public static final MatchLoss ATTENTION_MSE_SUM = MatchLoss.onAttention((sd, in) ->
+    public static final MatchLoss ATTENTION_MSE_SUM = MatchLoss.onAttention(true, (sd, in) ->
             attentionMse(sd, in.s().sum(1), in.t().sum(1), in.mask(), false));
 
     /** Cross-entropy of attention rows: -sum softmax(T) * log_softmax(S), mean over valid (B, H, query). */
-    public static final MatchLoss ATTENTION_CE = MatchLoss.onAttention((sd, in) ->
+    public static final MatchLoss ATTENTION_CE = MatchLoss.onAttention(false, (sd, in) ->
             attentionCe(sd, in.s(), in.t(), in.mask(), true));
 
     /** Attention cross-entropy after averaging the heads; head counts may differ. */
-    public static final MatchLoss ATTENTION_CE_MEAN = MatchLoss.onAttention((sd, in) ->
+    public static final MatchLoss ATTENTION_CE_MEAN = MatchLoss.onAttention(true, (sd, in) ->
             attentionCe(sd, in.s().mean(1), in.t().mean(1), in.mask(), false));
 
     /** FSP / Gram: G = X0^T X1 / L per example ([B, D, D]); mse(G_S, G_T). Pairs of [B, L, D]. */

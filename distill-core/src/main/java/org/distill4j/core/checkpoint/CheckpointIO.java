@@ -1,0 +1,234 @@
+package org.distill4j.core.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.distill4j.core.train.RunState;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Writes and reads checkpoints as one zip file: manifest.json (run state, names, shapes, SHA-256 of every array)
+ * and one .npy entry per array. Each array is its own entry and Zip64 lifts the 4 GB total, so unlike SameDiff's
+ * FlatBuffers files there is no 2 GB limit. Writing goes to a temporary file in the same folder, is flushed to
+ * disk, then renamed over the target: a crash or a full disk leaves the previous checkpoint intact.
+ */
+public final class CheckpointIO {
+
+    /** Format version written into every manifest; readers refuse other versions. */
+    public static final int FORMAT_VERSION = 1;
+    /** File-name extension of checkpoints. */
+    public static final String EXTENSION = ".d4jckpt";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern STEP_FILE = Pattern.compile("step-(\\d+)" + Pattern.quote(EXTENSION));
+
+    private CheckpointIO() {
+    }
+
+    /** The file name of the checkpoint after {@code step} updates. */
+    public static String fileName(long step) {
+        return String.format("step-%09d%s", step, EXTENSION);
+    }
+
+    /** The checkpoint with the most updates in a folder, if any. */
+    public static Optional<Path> latest(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(p -> STEP_FILE.matcher(p.getFileName().toString()).matches())
+                    .max(java.util.Comparator.comparingLong(CheckpointIO::stepOf));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + folder, e);
+        }
+    }
+
+    private static long stepOf(Path p) {
+        Matcher m = STEP_FILE.matcher(p.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** Writes a checkpoint atomically. */
+    public static void write(Path file, Checkpoint ckpt) {
+        Path folder = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(folder);
+            tmp = Files.createTempFile(folder, file.getFileName().toString(), ".partial");
+            try (OutputStream raw = Files.newOutputStream(tmp);
+                 ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw, 1 << 20))) {
+                ObjectNode manifest = JSON.createObjectNode();
+                manifest.put("format", "distill4j-checkpoint");
+                manifest.put("format_version", FORMAT_VERSION);
+                RunState s = ckpt.state();
+                manifest.putObject("state").put("step", s.step()).put("total_steps", s.totalSteps()).put("epoch", s.epoch())
+                        .put("micro_batch_in_epoch", s.microBatchInEpoch())
+                        .put("micro_batches_per_epoch", s.microBatchesPerEpoch());
+                manifest.put("seed", ckpt.seed());
+                manifest.put("experiment", ckpt.experiment());
+                manifest.set("listener_states", JSON.valueToTree(ckpt.listenerStates()));
+                ArrayNode arrays = manifest.putArray("arrays");
+                int index = 0;
+                index = writeArrays(zip, arrays, "parameter", ckpt.parameters(), index);
+                index = writeArrays(zip, arrays, "optimizer", ckpt.optimizerState(), index);
+                writeArrays(zip, arrays, "epoch_order",
+                        Map.of("order", Nd4j.createFromArray(ckpt.epochOrder())), index);
+                putEntry(zip, "manifest.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new UncheckedIOException("cannot write checkpoint " + file + " (the previous checkpoint is untouched): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static int writeArrays(ZipOutputStream zip, ArrayNode arrays, String kind, Map<String, INDArray> values,
+                                   int index) throws IOException {
+        for (Map.Entry<String, INDArray> e : values.entrySet()) {
+            byte[] bytes = Nd4j.toNpyByteArray(e.getValue());
+            String entry = "arrays/" + index++ + ".npy";
+            putEntry(zip, entry, bytes);
+            ObjectNode a = arrays.addObject();
+            a.put("kind", kind).put("name", e.getKey()).put("entry", entry).put("sha256", sha256(bytes));
+            ArrayNode shape = a.putArray("shape");
+            for (long d : e.getValue().shape()) {
+                shape.add(d);
+            }
+        }
+        return index;
+    }
+
+    /** Stored (not deflated): weights barely compress, and storing keeps writes fast. */
+    private static void putEntry(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(bytes.length);
+        entry.setCompressedSize(bytes.length);
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        entry.setCrc(crc.getValue());
+        zip.putNextEntry(entry);
+        zip.write(bytes);
+        zip.closeEntry();
+    }
+
+    /**
+     * Reads and verifies a checkpoint.
+     *
+     * @throws CheckpointFormatException if the file is truncated, corrupted (checksum), or of another format version
+     */
+    public static Checkpoint read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointFormatException("checkpoint " + file + " does not exist");
+        }
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            ZipEntry manifestEntry = zip.getEntry("manifest.json");
+            if (manifestEntry == null) {
+                throw new CheckpointFormatException("checkpoint " + file + " has no manifest.json: not a Distill4j checkpoint");
+            }
+            JsonNode manifest = JSON.readTree(readAll(zip, manifestEntry, file));
+            if (!"distill4j-checkpoint".equals(manifest.path("format").asText())) {
+                throw new CheckpointFormatException("checkpoint " + file + " is not a Distill4j checkpoint");
+            }
+            int version = manifest.path("format_version").asInt(-1);
+            if (version != FORMAT_VERSION) {
+                throw new CheckpointFormatException("checkpoint " + file + " has format version " + version
+                        + "; this Distill4j reads version " + FORMAT_VERSION);
+            }
+            Map<String, INDArray> params = new LinkedHashMap<>();
+            Map<String, INDArray> optimizer = new LinkedHashMap<>();
+            int[] order = new int[0];
+            for (JsonNode a : manifest.get("arrays")) {
+                ZipEntry e = zip.getEntry(a.get("entry").asText());
+                if (e == null) {
+                    throw new CheckpointFormatException("checkpoint " + file + " lacks " + a.get("entry").asText()
+                            + " (" + a.get("name").asText() + "): the file is incomplete");
+                }
+                byte[] bytes = readAll(zip, e, file);
+                if (!sha256(bytes).equals(a.get("sha256").asText())) {
+                    throw new CheckpointFormatException("checkpoint " + file + ": array '" + a.get("name").asText()
+                            + "' fails its SHA-256 check: the file is corrupted");
+                }
+                INDArray value = Nd4j.createNpyFromByteArray(bytes);
+                switch (a.get("kind").asText()) {
+                    case "parameter" -> params.put(a.get("name").asText(), value);
+                    case "optimizer" -> optimizer.put(a.get("name").asText(), value);
+                    case "epoch_order" -> order = value.toIntVector();
+                    default -> throw new CheckpointFormatException("checkpoint " + file + ": unknown array kind " + a.get("kind"));
+                }
+            }
+            JsonNode s = manifest.get("state");
+            RunState state = new RunState(s.get("step").asLong(), s.get("total_steps").asLong(), s.get("epoch").asInt(),
+                    s.get("micro_batch_in_epoch").asInt(), s.get("micro_batches_per_epoch").asInt());
+            Map<String, Map<String, Double>> listeners = JSON.convertValue(manifest.get("listener_states"),
+                    JSON.getTypeFactory().constructMapType(LinkedHashMap.class, JSON.getTypeFactory().constructType(String.class),
+                            JSON.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Double.class)));
+            return new Checkpoint(state, manifest.get("seed").asLong(), params, optimizer, order, listeners,
+                    manifest.get("experiment").asText());
+        } catch (java.util.zip.ZipException e) {
+            throw new CheckpointFormatException("checkpoint " + file + " is truncated or not a zip file (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new CheckpointFormatException("checkpoint " + file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] readAll(ZipFile zip, ZipEntry e, Path file) throws IOException {
+        try (InputStream in = zip.getInputStream(e)) {
+            return in.readAllBytes();
+        } catch (java.util.zip.ZipException ex) {
+            throw new CheckpointFormatException("checkpoint " + file + ": entry " + e.getName() + " is damaged (" + ex.getMessage() + ")", ex);
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p != null) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // best effort: a leftover .partial file is harmless and never read
+            }
+        }
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

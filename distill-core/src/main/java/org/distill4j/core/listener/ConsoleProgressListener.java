@@ -1,0 +1,73 @@
+package org.distill4j.core.listener;
+
+import java.util.Map;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.distill4j.core.train.StepLosses;
+import org.distill4j.core.train.TrainingContext;
+
+/**
+ * A console progress bar over the run's updates with the loss, throughput (examples/s) and ETA, and one line per
+ * evaluation. Uses the progressbar library, which redraws in place on a terminal and prints plain lines otherwise.
+ */
+public final class ConsoleProgressListener implements TrainingListener {
+
+    private final String task;
+    private ProgressBar bar;
+    private long startNanos;
+    private long startStep;
+
+    /** @param task the label in front of the bar, e.g. "distill" */
+    public ConsoleProgressListener(String task) {
+        this.task = task;
+    }
+
+    @Override
+    public void onRunStart(TrainingContext ctx) {
+        bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(ctx.state().totalSteps())
+                .setStyle(ProgressBarStyle.ASCII).setUnit(" updates", 1).showSpeed().setUpdateIntervalMillis(500)
+                .startsFrom(ctx.state().step(), java.time.Duration.ZERO).build();
+        startNanos = System.nanoTime();
+        startStep = ctx.state().step();
+    }
+
+    @Override
+    public void onStepEnd(TrainingContext ctx, StepLosses losses) {
+        long done = ctx.state().step();
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        bar.stepTo(done);
+        bar.setExtraMessage(String.format(" loss %.4f | %.1f ex/s | epoch %d", losses.total(),
+                ctx.examplesSeen() / Math.max(seconds, 1e-9), ctx.state().epoch() + 1));
+        if (done - startStep == 0) {
+            bar.refresh();
+        }
+    }
+
+    @Override
+    public void onEvaluation(TrainingContext ctx, Map<String, Double> metrics) {
+        StringBuilder sb = new StringBuilder();
+        metrics.forEach((k, v) -> sb.append(String.format(" %s=%.4f", k, v)));
+        System.out.println(System.lineSeparator() + "[" + task + "] evaluation at update " + ctx.state().step() + ":" + sb);
+    }
+
+    @Override
+    public void onRunEnd(TrainingContext ctx) {
+        closeBar();
+        if (ctx.stopReason() != null) {
+            System.out.println("[" + task + "] stopped: " + ctx.stopReason());
+        }
+    }
+
+    @Override
+    public void onException(TrainingContext ctx, Throwable error) {
+        closeBar();
+    }
+
+    private void closeBar() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+}

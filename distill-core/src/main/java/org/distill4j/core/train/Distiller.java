@@ -1,0 +1,544 @@
+package org.distill4j.core.train;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.distill4j.core.checkpoint.Checkpoint;
+import org.distill4j.core.checkpoint.CheckpointFormatException;
+import org.distill4j.core.checkpoint.CheckpointIO;
+import org.distill4j.core.checkpoint.ExportedModel;
+import org.distill4j.core.config.ConfigException;
+import org.distill4j.core.config.ConfigIO;
+import org.distill4j.core.config.DistillationConfig;
+import org.distill4j.core.config.ExperimentConfig;
+import org.distill4j.core.config.TrainingConfig;
+import org.distill4j.core.data.Batch;
+import org.distill4j.core.data.DataOrder;
+import org.distill4j.core.data.ExampleSet;
+import org.distill4j.core.graph.ModelDefinition;
+import org.distill4j.core.graph.ModelGraph;
+import org.distill4j.core.listener.MetricsFileListener;
+import org.distill4j.core.listener.TrainingListener;
+import org.distill4j.core.optim.GradientClipping;
+import org.distill4j.core.optim.Optimizer;
+import org.distill4j.core.registry.Registries;
+import org.distill4j.core.schedule.LearningRateSchedule;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The training loop shared by {@link BasicTrainer}, {@link BasicDistiller} and {@link GeneralDistiller}; they differ
+ * only in the losses they wire. Building one validates the configuration against the registries and both models'
+ * adaptors; {@link #train} checks shapes on the first batch, then runs updates with gradient accumulation,
+ * global-norm clipping, scheduled learning rates and loss weights, checkpoints, evaluation and listeners.
+ *
+ * <p>The loop computes gradients with SameDiff and applies its own optimizer (rather than SameDiff's fit()) because
+ * fit() cannot clip the global norm, applies each update as soon as that gradient exists, and keeps optimizer state
+ * where checkpoints cannot reach it.
+ */
+public abstract class Distiller {
+
+    private final Setup setup;
+    private final DistillationPlan plan;
+    private final ModelGraph student;
+    private LossWiring.Result wiring;
+    private TeacherOutputs teacherOutputs;
+    private DataType dtype;
+    private final Map<String, List<INDArray>> optimizerState = new LinkedHashMap<>();
+
+    /**
+     * Everything a distiller is built from.
+     *
+     * @param training     how to train
+     * @param distillation what to distil (ignored by {@link BasicTrainer})
+     * @param teacher      the frozen teacher, or null for {@link BasicTrainer}
+     * @param student      the student's definition (built with the training seed)
+     * @param registries   where configuration names resolve
+     * @param listeners    listeners, in call order
+     * @param evaluator    called at each checkpoint, or null
+     * @param resumeFrom   a checkpoint file, or a folder whose latest checkpoint to resume, or null
+     */
+    public record Setup(TrainingConfig training, DistillationConfig distillation, ModelGraph teacher,
+                        ModelDefinition student, Registries registries, List<TrainingListener> listeners,
+                        Evaluator evaluator, Path resumeFrom) {
+        public Setup {
+            listeners = List.copyOf(listeners);
+        }
+    }
+
+    protected Distiller(Setup setup, Mode mode) {
+        this.setup = setup;
+        if (setup.training() == null) {
+            throw new ConfigException("training", null, "a training configuration is required");
+        }
+        if (setup.student() == null) {
+            throw new ConfigException("student", null, "a student model definition is required");
+        }
+        checkDevice(setup.training().device());
+        this.student = ModelGraph.create(setup.student(), setup.training().seed());
+        student.adaptor().validate(student.sd(), "student");
+        if (setup.teacher() != null) {
+            setup.teacher().adaptor().validate(setup.teacher().sd(), "teacher");
+        }
+        this.plan = DistillationPlan.resolve(mode, setup.training(), setup.distillation(), setup.registries(),
+                setup.teacher() == null ? null : setup.teacher().adaptor(), student.adaptor());
+    }
+
+    private static void checkDevice(String device) {
+        String backend = Nd4j.getBackend().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        boolean gpu = backend.contains("cuda") || backend.contains("jcublas");
+        if (device.equals("cuda") && !gpu) {
+            throw new ConfigException("training.device", device, "the CPU backend is on the class path; build with the "
+                    + "Maven profile -Pcuda to train on a GPU, or set device to auto or cpu");
+        }
+        if (device.equals("cpu") && gpu) {
+            throw new ConfigException("training.device", device, "the CUDA backend is on the class path; build without "
+                    + "-Pcuda to train on the CPU, or set device to auto or cuda");
+        }
+    }
+
+    /** The student as it is now (trained in place by {@link #train}). */
+    public ModelGraph student() {
+        return student;
+    }
+
+    /** The experiment this distiller runs, as it is written to checkpoints and exports. */
+    public ExperimentConfig experiment() {
+        return new ExperimentConfig(setup.training(), setup.distillation());
+    }
+
+    /**
+     * Trains: checks shapes on the first batch, resumes if asked, and runs until the configured epochs or steps are
+     * done or a listener stops the run.
+     *
+     * @throws ConfigException         if a shape check fails (before any update)
+     * @throws NonFiniteLossException  if a loss term becomes NaN or infinite
+     */
+    public TrainingResult train(ExampleSet data) {
+        TrainingConfig tc = setup.training();
+        if (data.size() == 0) {
+            throw new ConfigException("training data", "0 examples", "the training set must hold at least one example");
+        }
+        int microPerEpoch = DataOrder.microBatches(data.size(), tc.batchSize());
+        int updatesPerEpoch = (microPerEpoch + tc.gradientAccumulationSteps() - 1) / tc.gradientAccumulationSteps();
+        long totalSteps = tc.stepMode() ? tc.numSteps() : (long) tc.numEpochs() * updatesPerEpoch;
+        if (wiring == null) {
+            wire(data.batch(DataOrder.microBatch(DataOrder.permutation(tc.seed(), 0, data.size(), tc.shuffle()),
+                    tc.batchSize(), 0)));
+        }
+        Loop loop = new Loop(data, microPerEpoch, updatesPerEpoch, totalSteps);
+        return loop.run();
+    }
+
+    /** First-batch shape check and loss wiring. */
+    private void wire(Batch first) {
+        List<String> teacherNames = setup.teacher() == null ? List.of()
+                : LossWiring.teacherOutputsNeeded(plan, setup.teacher().adaptor());
+        Map<String, long[]> teacherShapes = new LinkedHashMap<>();
+        if (!teacherNames.isEmpty()) {
+            setup.teacher().output(first, teacherNames).forEach((k, v) -> teacherShapes.put(k, v.shape()));
+        }
+        List<String> studentNames = LossWiring.studentOutputsNeeded(plan, student.adaptor());
+        Map<String, long[]> studentShapes = new LinkedHashMap<>();
+        if (!studentNames.isEmpty()) {
+            student.output(first, studentNames).forEach((k, v) -> studentShapes.put(k, v.shape()));
+        }
+        List<String> params = student.parameterNames();
+        if (params.isEmpty()) {
+            throw new ConfigException("student", "no parameters", "the student graph has no trainable (VARIABLE) parameters");
+        }
+        dtype = student.sd().getArrForVarName(params.get(0)).dataType();
+        wiring = LossWiring.wire(plan, student, setup.teacher() == null ? null : setup.teacher().adaptor(), studentShapes,
+                teacherShapes, dtype, setup.training().seed(), setup.training().optimizer().learningRate());
+        if (setup.teacher() != null) {
+            DistillationConfig dc = plan.config();
+            List<String> shifted = dc.probabilityShift() ? setup.teacher().adaptor().logits() : List.of();
+            String labelsField = dc.probabilityShift() ? student.adaptor().inputs().get(student.adaptor().labels()) : null;
+            teacherOutputs = new TeacherOutputs(setup.teacher(), teacherNames, dc.isCachingLogits(), shifted, labelsField);
+        }
+        Optimizer optimizer = plan.optimizer();
+        for (ParamGroup g : wiring.groups()) {
+            for (String p : g.parameters()) {
+                List<INDArray> state = new ArrayList<>();
+                for (String ignored : optimizer.stateNames()) {
+                    state.add(Nd4j.zerosLike(student.sd().getArrForVarName(p)));
+                }
+                optimizerState.put(p, state);
+            }
+        }
+    }
+
+    /**
+     * Saves the student for inference, built afresh from its definition (no losses, projections or teacher
+     * placeholders) with the trained weights.
+     */
+    public void exportStudent(Path folder) {
+        ModelGraph clean = ModelGraph.create(setup.student(), setup.training().seed());
+        for (String name : clean.parameterNames()) {
+            clean.sd().getVariable(name).setArray(student.sd().getArrForVarName(name).dup());
+        }
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("experiment", ConfigIO.toJson(experiment()));
+        provenance.put("distiller", getClass().getSimpleName());
+        provenance.put("seed", setup.training().seed());
+        provenance.put("parameters", clean.parameterCount());
+        provenance.put("java", System.getProperty("java.version"));
+        provenance.put("nd4j_backend", Nd4j.getBackend().getClass().getName());
+        provenance.put("created", java.time.Instant.now().toString());
+        ExportedModel.save(folder, clean, provenance);
+    }
+
+    /** A builder for a distiller of type D. */
+    public static final class Builder<D extends Distiller> {
+        private final java.util.function.Function<Setup, D> factory;
+        private TrainingConfig training = TrainingConfig.defaults();
+        private DistillationConfig distillation = DistillationConfig.defaults();
+        private ModelGraph teacher;
+        private ModelDefinition student;
+        private Registries registries = Registries.defaults();
+        private final List<TrainingListener> listeners = new ArrayList<>();
+        private Evaluator evaluator;
+        private Path resumeFrom;
+
+        Builder(java.util.function.Function<Setup, D> factory) {
+            this.factory = factory;
+        }
+
+        /** How to train (default: {@link TrainingConfig#defaults()}). */
+        public Builder<D> trainingConfig(TrainingConfig v) { training = v; return this; }
+        /** What to distil (default: {@link DistillationConfig#defaults()}). */
+        public Builder<D> distillationConfig(DistillationConfig v) { distillation = v; return this; }
+        /** Both configurations from an experiment file's value. */
+        public Builder<D> experiment(ExperimentConfig v) { training = v.training(); distillation = v.distillation(); return this; }
+        /** The frozen teacher. */
+        public Builder<D> teacher(ModelGraph v) { teacher = v; return this; }
+        /** The student's definition; it is built with the training seed. */
+        public Builder<D> student(ModelDefinition v) { student = v; return this; }
+        /** Registries to resolve names in (default: the built-ins). */
+        public Builder<D> registries(Registries v) { registries = v; return this; }
+        /** Adds a listener. */
+        public Builder<D> listener(TrainingListener v) { listeners.add(v); return this; }
+        /** Called at each checkpoint. */
+        public Builder<D> evaluator(Evaluator v) { evaluator = v; return this; }
+        /** Resume from a checkpoint file, or from the latest checkpoint in a folder. */
+        public Builder<D> resumeFrom(Path v) { resumeFrom = v; return this; }
+
+        /** Validates everything that can be checked without data and builds the distiller. */
+        public D build() {
+            return factory.apply(new Setup(training, distillation, teacher, student, registries, listeners, evaluator, resumeFrom));
+        }
+    }
+
+    /** Names of every trainable parameter (student then projections). */
+    List<String> trainableNames() {
+        return wiring.groups().stream().flatMap(g -> g.parameters().stream()).toList();
+    }
+
+    /** One run of the loop; holds the run's mutable position. */
+    private final class Loop implements TrainingContext {
+        private final ExampleSet data;
+        private final int microPerEpoch;
+        private final int updatesPerEpoch;
+        private final long totalSteps;
+        private final List<TrainingListener> listeners = new ArrayList<>();
+        private final LearningRateSchedule.Bound lrFactor;
+        private final Path outputDir;
+        private long step;
+        private int epoch;
+        private int microInEpoch;
+        private int[] order;
+        private String stopReason;
+        private StepLosses lastLosses;
+        private Map<String, Double> lastMetrics = Map.of();
+        private Path lastCheckpoint;
+        private long checkpointedStep = -1;
+        private long examplesSeen;
+
+        Loop(ExampleSet data, int microPerEpoch, int updatesPerEpoch, long totalSteps) {
+            this.data = data;
+            this.microPerEpoch = microPerEpoch;
+            this.updatesPerEpoch = updatesPerEpoch;
+            this.totalSteps = totalSteps;
+            this.listeners.addAll(setup.listeners());
+            TrainingConfig tc = setup.training();
+            if (tc.logDir() != null) {
+                listeners.add(new MetricsFileListener(Path.of(tc.logDir()).resolve("metrics.jsonl")));
+            }
+            this.lrFactor = plan.lrSchedule().bind("training.lr_schedule", tc.lrSchedule(), totalSteps);
+            this.outputDir = Path.of(tc.outputDir());
+        }
+
+        @Override
+        public RunState state() {
+            return new RunState(step, totalSteps, epoch, microInEpoch, microPerEpoch);
+        }
+
+        @Override
+        public void requestStop(String reason) {
+            stopReason = reason == null ? "stopped by a listener" : reason;
+        }
+
+        @Override
+        public String stopReason() {
+            return stopReason;
+        }
+
+        @Override
+        public int examples() {
+            return data.size();
+        }
+
+        @Override
+        public long examplesSeen() {
+            return examplesSeen;
+        }
+
+        TrainingResult run() {
+            TrainingConfig tc = setup.training();
+            if (setup.resumeFrom() != null) {
+                resume(setup.resumeFrom());
+            }
+            try {
+                listeners.forEach(l -> l.onRunStart(this));
+                while (step < totalSteps && stopReason == null) {
+                    if (order == null) {
+                        order = DataOrder.permutation(tc.seed(), epoch, data.size(), tc.shuffle());
+                    }
+                    if (microInEpoch == 0) {
+                        listeners.forEach(l -> l.onEpochStart(this));
+                    }
+                    listeners.forEach(l -> l.onStepStart(this));
+                    int micro = Math.min(tc.gradientAccumulationSteps(), microPerEpoch - microInEpoch);
+                    lastLosses = update(micro);
+                    step++;
+                    microInEpoch += micro;
+                    StepLosses losses = lastLosses;
+                    listeners.forEach(l -> l.onStepEnd(this, losses));
+                    boolean epochEnd = microInEpoch == microPerEpoch;
+                    boolean due = checkpointDue();
+                    if (epochEnd) {
+                        listeners.forEach(l -> l.onEpochEnd(this));
+                        epoch++;
+                        microInEpoch = 0;
+                        order = DataOrder.permutation(tc.seed(), epoch, data.size(), tc.shuffle());
+                    }
+                    if (due || (stopReason != null && checkpointedStep != step)) {
+                        checkpointAndEvaluate();
+                    }
+                }
+                if (checkpointedStep != step && step > 0) {
+                    checkpointAndEvaluate(); // the end of a run is always saved, whatever the frequency
+                }
+                listeners.forEach(l -> l.onRunEnd(this));
+                return new TrainingResult(state(), lastLosses, lastMetrics, lastCheckpoint, stopReason);
+            } catch (RuntimeException | Error e) {
+                for (TrainingListener l : listeners) {
+                    try {
+                        l.onException(this, e);
+                    } catch (RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
+        }
+
+        /** Epoch mode: K evenly spaced checkpoints in every N-th epoch. Step mode: every ckpt_steps, and the end. */
+        private boolean checkpointDue() {
+            TrainingConfig tc = setup.training();
+            if (tc.stepMode()) {
+                return (tc.ckptSteps() != null && step % tc.ckptSteps() == 0) || step == totalSteps;
+            }
+            if ((epoch + 1) % tc.ckptEpochFrequency() != 0) {
+                return false;
+            }
+            long updateInEpoch = step - (long) epoch * updatesPerEpoch;
+            for (int k = 1; k <= tc.ckptFrequency(); k++) {
+                if (updateInEpoch == (long) Math.ceil((double) k * updatesPerEpoch / tc.ckptFrequency())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** One optimizer update from {@code micro} micro-batches; gradients weighted by micro-batch size. */
+        private StepLosses update(int micro) {
+            TrainingConfig tc = setup.training();
+            List<int[]> groups = new ArrayList<>();
+            int examples = 0;
+            for (int j = 0; j < micro; j++) {
+                int[] idx = DataOrder.microBatch(order, tc.batchSize(), microInEpoch + j);
+                groups.add(idx);
+                examples += idx.length;
+            }
+            examplesSeen += examples;
+            List<String> params = trainableNames();
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            double progress = (double) step / totalSteps;
+            Map<String, INDArray> weightFeeds = LossWiring.weightFeeds(wiring.terms(), progress, dtype);
+            List<String> outputs = new ArrayList<>();
+            wiring.terms().forEach(t -> outputs.add(t.value().name()));
+            outputs.add(wiring.total().name());
+            Map<String, Double> unweighted = new LinkedHashMap<>();
+            double total = 0;
+            for (int j = 0; j < groups.size(); j++) {
+                int[] idx = groups.get(j);
+                Batch batch = data.batch(idx);
+                Map<String, INDArray> feeds = new LinkedHashMap<>(student.feeds(batch));
+                if (teacherOutputs != null) {
+                    teacherOutputs.forBatch(batch, idx, dtype).forEach((name, value) ->
+                            feeds.put(wiring.teacherFeeds().get(name), value));
+                }
+                feeds.putAll(weightFeeds);
+                Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j); // dropout masks repeat on resume
+                OutAndGrad r = student.sd().calculateGradientsAndOutputs(feeds, outputs, params);
+                double share = (double) idx.length / examples;
+                for (LossWiring.Term t : wiring.terms()) {
+                    double v = r.getOutputs().get(t.value().name()).getDouble(0);
+                    if (!Double.isFinite(v)) {
+                        throw new NonFiniteLossException(t.name(), step + 1, v);
+                    }
+                    unweighted.merge(t.name(), v * share, Double::sum);
+                }
+                total += r.getOutputs().get(wiring.total().name()).getDouble(0) * share;
+                for (String p : params) {
+                    INDArray g = r.getGradients().get(p);
+                    if (g == null) {
+                        continue; // a parameter the loss does not reach (e.g. an unused head)
+                    }
+                    INDArray scaled = g.castTo(dtype).mul(share);
+                    grads.merge(p, scaled, INDArray::addi);
+                }
+            }
+            double gradNorm = tc.maxGradNorm() > 0
+                    ? GradientClipping.clipGlobalNorm(grads.values(), tc.maxGradNorm())
+                    : GradientClipping.globalNorm(grads.values());
+            if (!Double.isFinite(gradNorm)) {
+                throw new NonFiniteLossException("gradient norm", step + 1, gradNorm);
+            }
+            double factor = lrFactor.factor(step);
+            Map<String, Double> rates = new LinkedHashMap<>();
+            wiring.groups().forEach(g -> rates.put(g.name(), g.learningRate() * factor));
+            listeners.forEach(l -> l.beforeUpdate(this, gradNorm, rates));
+            Optimizer optimizer = plan.optimizer();
+            double decay = tc.optimizer().weightDecay();
+            for (ParamGroup g : wiring.groups()) {
+                double lr = rates.get(g.name());
+                for (String p : g.parameters()) {
+                    INDArray grad = grads.get(p);
+                    if (grad == null) {
+                        continue;
+                    }
+                    INDArray param = student.sd().getArrForVarName(p);
+                    optimizer.update(param, grad, optimizerState.get(p), step + 1, lr, param.rank() >= 2 ? decay : 0.0);
+                }
+            }
+            listeners.forEach(l -> l.afterUpdate(this));
+            Map<String, Double> weights = new LinkedHashMap<>();
+            Map<String, Double> weighted = new LinkedHashMap<>();
+            for (LossWiring.Term t : wiring.terms()) {
+                double w = t.weightAt(progress);
+                weights.put(t.name(), w);
+                weighted.put(t.name(), w * unweighted.get(t.name()));
+            }
+            return new StepLosses(total, unweighted, weighted, weights);
+        }
+
+        private void checkpointAndEvaluate() {
+            Path file = outputDir.resolve(CheckpointIO.fileName(step));
+            CheckpointIO.write(file, snapshot());
+            lastCheckpoint = file;
+            checkpointedStep = step;
+            listeners.forEach(l -> l.onCheckpoint(this, file));
+            if (setup.evaluator() != null) {
+                Map<String, Double> metrics = setup.evaluator().evaluate(student, state());
+                lastMetrics = Map.copyOf(metrics);
+                listeners.forEach(l -> l.onEvaluation(this, metrics));
+            }
+        }
+
+        private Checkpoint snapshot() {
+            Map<String, INDArray> params = new LinkedHashMap<>();
+            Map<String, INDArray> opt = new LinkedHashMap<>();
+            List<String> stateNames = plan.optimizer().stateNames();
+            for (String p : trainableNames()) {
+                params.put(p, student.sd().getArrForVarName(p));
+                List<INDArray> s = optimizerState.get(p);
+                for (int i = 0; i < stateNames.size(); i++) {
+                    opt.put(Checkpoint.stateKey(p, stateNames.get(i)), s.get(i));
+                }
+            }
+            Map<String, Map<String, Double>> listenerStates = new LinkedHashMap<>();
+            for (TrainingListener l : listeners) {
+                Map<String, Double> s = l.saveState();
+                if (!s.isEmpty()) {
+                    listenerStates.put(l.getClass().getName(), s);
+                }
+            }
+            return new Checkpoint(state(), setup.training().seed(), params, opt, order, listenerStates,
+                    ConfigIO.toJson(experiment()));
+        }
+
+        private void resume(Path from) {
+            Path file = from;
+            if (Files.isDirectory(from)) {
+                file = CheckpointIO.latest(from).orElseThrow(() -> new CheckpointFormatException(
+                        "no checkpoint (step-*" + CheckpointIO.EXTENSION + ") to resume from in " + from));
+            }
+            Checkpoint ckpt = CheckpointIO.read(file);
+            String expected = ConfigIO.toJson(experiment());
+            if (!expected.equals(ckpt.experiment())) {
+                throw new ConfigException("resume", file.toString(), "the checkpoint was written by a run with another "
+                        + "configuration; resume with the same training and distillation configuration (saved in the "
+                        + "checkpoint's manifest.json) or start a new run");
+            }
+            if (ckpt.state().microBatchesPerEpoch() != microPerEpoch) {
+                throw new ConfigException("resume", file.toString(), "the checkpoint's run had "
+                        + ckpt.state().microBatchesPerEpoch() + " micro-batches per epoch, this data gives " + microPerEpoch
+                        + ": resume with the same training data");
+            }
+            List<String> names = trainableNames();
+            if (!new TreeSet<>(names).equals(new TreeSet<>(ckpt.parameters().keySet()))) {
+                TreeSet<String> missing = new TreeSet<>(names);
+                missing.removeAll(ckpt.parameters().keySet());
+                TreeSet<String> extra = new TreeSet<>(ckpt.parameters().keySet());
+                extra.removeAll(names);
+                throw new CheckpointFormatException("checkpoint " + file + " does not fit this model: missing " + missing
+                        + ", unexpected " + extra);
+            }
+            List<String> stateNames = plan.optimizer().stateNames();
+            for (String p : names) {
+                INDArray target = student.sd().getArrForVarName(p);
+                INDArray saved = ckpt.parameters().get(p);
+                if (!Arrays.equals(target.shape(), saved.shape())) {
+                    throw new CheckpointFormatException("checkpoint " + file + ": parameter " + p + " has shape "
+                            + Arrays.toString(saved.shape()) + ", the model expects " + Arrays.toString(target.shape()));
+                }
+                target.assign(saved);
+                List<INDArray> s = optimizerState.get(p);
+                for (int i = 0; i < stateNames.size(); i++) {
+                    s.get(i).assign(ckpt.optimizerState().get(Checkpoint.stateKey(p, stateNames.get(i))));
+                }
+            }
+            step = ckpt.state().step();
+            epoch = ckpt.state().epoch();
+            microInEpoch = ckpt.state().microBatchInEpoch();
+            order = ckpt.epochOrder().length == data.size() ? ckpt.epochOrder() : null;
+            checkpointedStep = step;
+            lastCheckpoint = file;
+            for (TrainingListener l : listeners) {
+                Map<String, Double> s = ckpt.listenerStates().get(l.getClass().getName());
+                if (s != null) {
+                    l.restoreState(s);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package org.distill4j.core.train;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.distill4j.core.data.Batch;
+import org.distill4j.core.graph.ModelGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs the frozen teacher (inference only: it has no gradients and no optimizer state) and, when
+ * is_caching_logits is set, keeps its outputs per example so later epochs skip the teacher forward.
+ * Probability shift is applied on the way out, so the cache holds the teacher's raw outputs.
+ */
+final class TeacherOutputs {
+
+    private final ModelGraph teacher;
+    private final List<String> names;
+    private final boolean caching;
+    private final List<String> shiftedLogits;
+    private final String labelsField;
+    private final Map<Integer, Map<String, INDArray>> cache = new HashMap<>();
+
+    /**
+     * @param names         teacher variables to produce
+     * @param shiftedLogits logits to which probability shift applies (empty: none)
+     * @param labelsField   batch field with the gold labels, for probability shift
+     */
+    TeacherOutputs(ModelGraph teacher, List<String> names, boolean caching, List<String> shiftedLogits, String labelsField) {
+        this.teacher = teacher;
+        this.names = List.copyOf(names);
+        this.caching = caching;
+        this.shiftedLogits = List.copyOf(shiftedLogits);
+        this.labelsField = labelsField;
+    }
+
+    /** The teacher outputs for a batch whose examples have the given indices, cast to {@code dtype}. */
+    Map<String, INDArray> forBatch(Batch batch, int[] indices, DataType dtype) {
+        if (names.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, INDArray> raw = caching ? cached(indices) : null;
+        if (raw == null) {
+            raw = teacher.output(batch, names);
+            if (caching) {
+                store(indices, raw);
+            }
+        }
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String name : names) {
+            INDArray value = raw.get(name).castTo(dtype);
+            if (shiftedLogits.contains(name)) {
+                value = ProbabilityShift.apply(value.dup(), batch.get(labelsField));
+            }
+            out.put(name, value);
+        }
+        return out;
+    }
+
+    private Map<String, INDArray> cached(int[] indices) {
+        for (int i : indices) {
+            if (!cache.containsKey(i)) {
+                return null;
+            }
+        }
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String name : names) {
+            List<INDArray> rows = new ArrayList<>();
+            long[] shape = null;
+            for (int i : indices) {
+                INDArray row = cache.get(i).get(name);
+                if (shape != null && !java.util.Arrays.equals(shape, row.shape())) {
+                    throw new IllegalStateException("is_caching_logits needs every example padded to one length, but cached "
+                            + name + " rows have shapes " + java.util.Arrays.toString(shape) + " and "
+                            + java.util.Arrays.toString(row.shape()) + "; pad to a fixed length or turn caching off");
+                }
+                shape = row.shape();
+                rows.add(row);
+            }
+            out.put(name, Nd4j.stack(0, rows.toArray(INDArray[]::new)));
+        }
+        return out;
+    }
+
+    private void store(int[] indices, Map<String, INDArray> raw) {
+        for (int k = 0; k < indices.length; k++) {
+            Map<String, INDArray> rows = new HashMap<>();
+            for (String name : names) {
+                rows.put(name, raw.get(name).slice(k).dup());
+            }
+            cache.put(indices[k], rows);
+        }
+    }
+}

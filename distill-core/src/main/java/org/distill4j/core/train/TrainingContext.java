@@ -1,0 +1,20 @@
+package org.distill4j.core.train;
+
+/** What listeners see of a run, and how they stop it. */
+public interface TrainingContext {
+
+    /** The run's position. */
+    RunState state();
+
+    /** Asks the loop to stop after the current update (a final checkpoint is written). */
+    void requestStop(String reason);
+
+    /** The reason given to {@link #requestStop}, or null. */
+    String stopReason();
+
+    /** Examples in the training set. */
+    int examples();
+
+    /** Examples processed since this run (or this resumption) started. */
+    long examplesSeen();
+}
