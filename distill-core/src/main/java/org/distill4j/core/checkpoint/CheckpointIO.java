@@ -97,8 +97,9 @@ public final class CheckpointIO {
                 int index = 0;
                 index = writeArrays(zip, arrays, "parameter", ckpt.parameters(), index);
                 index = writeArrays(zip, arrays, "optimizer", ckpt.optimizerState(), index);
-                writeArrays(zip, arrays, "epoch_order",
-                        Map.of("order", Nd4j.createFromArray(ckpt.epochOrder())), index);
+                if (ckpt.epochOrder().length > 0) { // ND4J cannot write an empty array
+                    writeArrays(zip, arrays, "epoch_order", Map.of("order", Nd4j.createFromArray(ckpt.epochOrder())), index);
+                }
                 putEntry(zip, "manifest.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -109,13 +110,20 @@ public final class CheckpointIO {
             deleteQuietly(tmp);
             throw new UncheckedIOException("cannot write checkpoint " + file + " (the previous checkpoint is untouched): "
                     + e.getMessage(), e);
+        } catch (RuntimeException | Error e) { // e.g. an array that cannot be serialised: no .partial file stays behind
+            deleteQuietly(tmp);
+            throw e;
         }
     }
 
     private static int writeArrays(ZipOutputStream zip, ArrayNode arrays, String kind, Map<String, INDArray> values,
                                    int index) throws IOException {
         for (Map.Entry<String, INDArray> e : values.entrySet()) {
-            byte[] bytes = Nd4j.toNpyByteArray(e.getValue());
+            INDArray value = e.getValue();
+            if (value.isView() || value.ordering() != 'c') {
+                value = value.dup('c'); // .npy writing copies the raw buffer: views and 'f' order would come back scrambled
+            }
+            byte[] bytes = Nd4j.toNpyByteArray(value);
             String entry = "arrays/" + index++ + ".npy";
             putEntry(zip, entry, bytes);
             ObjectNode a = arrays.addObject();

@@ -3,6 +3,7 @@ package org.distill4j.core.config;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,6 +16,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -84,7 +87,7 @@ public final class ConfigIO {
             }
             return value;
         } catch (JsonProcessingException e) {
-            throw translate(e, source);
+            throw translate(e, source, text, fileName);
         }
     }
 
@@ -122,44 +125,100 @@ public final class ConfigIO {
     }
 
     /** Turns Jackson's exception into one that names the file, line, field path and what is allowed. */
-    private static ConfigException translate(JsonProcessingException e, String source) {
-        String where = source + location(e.getLocation());
-        String path = e instanceof JsonMappingException m ? path(m) : "";
+    private static ConfigException translate(JsonProcessingException e, String source, String text, String fileName) {
+        List<Object> segments = e instanceof JsonMappingException m ? segments(m) : List.of();
+        String path = path(segments);
         Throwable root = e;
         while (root.getCause() != null && root != root.getCause()) {
             root = root.getCause();
             if (root instanceof ConfigException ce) {
-                String field = path.isEmpty() ? ce.field() : path + "." + ce.field();
-                if (ce.field().startsWith("proj") || ce.field().startsWith("layer") || ce.field().startsWith("scheduler")) {
-                    field = path.isEmpty() ? ce.field() : path; // the path already ends at the value
+                String field;
+                List<Object> keyPath = new ArrayList<>(segments);
+                if (ce.field().equals("layer") || ce.field().startsWith("proj") || ce.field().startsWith("scheduler")) {
+                    // thrown by a value type (LayerRef, ProjectionSpec, NamedSpec): the path already ends at the value;
+                    // keep what the value type says about its own parts, e.g. "proj[3].lr" -> "...proj[3].lr"
+                    String part = ce.field().replaceFirst("^(layer|proj|scheduler)", "");
+                    field = path.isEmpty() ? ce.field() : path + part;
+                } else {
+                    String own = ce.field();
+                    if (!segments.isEmpty() && segments.get(segments.size() - 1) instanceof String name
+                            && own.startsWith(name + ".")) {
+                        own = own.substring(name.length() + 1); // "optimizer.x" raised inside "training.optimizer"
+                    }
+                    field = path.isEmpty() ? own : path + "." + own;
+                    if (own.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
+                        keyPath.addAll(List.of(own.split("\\.")));
+                    }
                 }
+                String where = source + location(keyLocation(text, fileName, keyPath, e.getLocation()));
                 String msg = ce.getMessage().substring(ce.getMessage().indexOf(": ") + 2);
                 return ConfigException.because(where + ": " + field, msg, ce);
             }
         }
         if (e instanceof UnrecognizedPropertyException u) {
+            // records are built by property-based creators, which buffer unknown keys and report them where the
+            // enclosing object ends; point at the key itself instead
+            String where = source + location(keyLocation(text, fileName, segments, e.getLocation()));
             String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream()
                     .map(String::valueOf).sorted().collect(Collectors.joining(", "));
             return ConfigException.because(where + ": " + path, "unknown key '" + u.getPropertyName()
                     + "'; allowed keys here: " + known, e);
         }
+        String where = source + location(e.getLocation());
         return ConfigException.because(where + (path.isEmpty() ? "" : ": " + path), e.getOriginalMessage(), e);
+    }
+
+    /**
+     * Where the key at {@code keyPath} (field names and list indices from the root) is written in the text, or
+     * {@code fallback} if it is not found.
+     */
+    private static JsonLocation keyLocation(String text, String fileName, List<Object> keyPath, JsonLocation fallback) {
+        if (keyPath.isEmpty() || !(keyPath.get(keyPath.size() - 1) instanceof String)) {
+            return fallback;
+        }
+        StringBuilder target = new StringBuilder();
+        for (Object s : keyPath) {
+            target.append('/').append(String.valueOf(s).replace("~", "~0").replace("/", "~1"));
+        }
+        try (JsonParser p = mapperFor(fileName).getFactory().createParser(text)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (t == JsonToken.FIELD_NAME && p.getParsingContext().pathAsPointer().toString().equals(target.toString())) {
+                    return p.getTokenLocation();
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the text was parsed once already; if it cannot be scanned again, keep Jackson's location
+        }
+        return fallback;
     }
 
     private static String location(JsonLocation loc) {
         return loc == null || loc.getLineNr() < 0 ? "" : " line " + loc.getLineNr() + ", column " + loc.getColumnNr();
     }
 
-    private static String path(JsonMappingException m) {
-        StringBuilder sb = new StringBuilder();
+    private static List<Object> segments(JsonMappingException m) {
+        List<Object> out = new ArrayList<>();
         for (JsonMappingException.Reference r : m.getPath()) {
             if (r.getFieldName() != null) {
+                out.add(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                out.add(r.getIndex());
+            }
+        }
+        return out;
+    }
+
+    private static String path(List<Object> segments) {
+        StringBuilder sb = new StringBuilder();
+        for (Object s : segments) {
+            if (s instanceof String name) {
                 if (sb.length() > 0) {
                     sb.append('.');
                 }
-                sb.append(r.getFieldName());
-            } else if (r.getIndex() >= 0) {
-                sb.append('[').append(r.getIndex()).append(']');
+                sb.append(name);
+            } else {
+                sb.append('[').append(s).append(']');
             }
         }
         return sb.toString();

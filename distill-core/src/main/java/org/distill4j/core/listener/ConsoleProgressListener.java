@@ -1,6 +1,7 @@
 package org.distill4j.core.listener;
 
 import java.util.Map;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -25,9 +26,16 @@ public final class ConsoleProgressListener implements TrainingListener {
 
     @Override
     public void onRunStart(TrainingContext ctx) {
-        bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(ctx.state().totalSteps())
-                .setStyle(ProgressBarStyle.ASCII).setUnit(" updates", 1).showSpeed().setUpdateIntervalMillis(500)
-                .startsFrom(ctx.state().step(), java.time.Duration.ZERO).build();
+        ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(task).setInitialMax(ctx.state().totalSteps())
+                .setStyle(ProgressBarStyle.ASCII).setUnit(" updates", 1).showSpeed()
+                .startsFrom(ctx.state().step(), java.time.Duration.ZERO);
+        if (System.console() == null) {
+            // Not a terminal (CI, a log file, a notebook): a line every 10 s instead of redrawing in place.
+            builder.setConsumer(new DelegatingProgressBarConsumer(System.out::println)).setUpdateIntervalMillis(10_000);
+        } else {
+            builder.setUpdateIntervalMillis(500);
+        }
+        bar = builder.build();
         startNanos = System.nanoTime();
         startStep = ctx.state().step();
     }

@@ -176,14 +176,20 @@ public abstract class Distiller {
     }
 
     /**
-     * Saves the student for inference, built afresh from its definition (no losses, projections or teacher
-     * placeholders) with the trained weights.
+     * The trained model in a graph of its own, built afresh from its definition with copies of the trained
+     * weights: no losses, projections or teacher placeholders. Use this as the teacher of a later distillation.
      */
-    public void exportStudent(Path folder) {
+    public ModelGraph trainedModel() {
         ModelGraph clean = ModelGraph.create(setup.student(), setup.training().seed());
         for (String name : clean.parameterNames()) {
             clean.sd().getVariable(name).setArray(student.sd().getArrForVarName(name).dup());
         }
+        return clean;
+    }
+
+    /** Saves {@link #trainedModel()} for inference, with provenance (configuration, seed, versions). */
+    public void exportStudent(Path folder) {
+        ModelGraph clean = trainedModel();
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("experiment", ConfigIO.toJson(experiment()));
         provenance.put("distiller", getClass().getSimpleName());
@@ -451,17 +457,18 @@ public abstract class Distiller {
             return new StepLosses(total, unweighted, weighted, weights);
         }
 
+        /** Evaluates first, so the checkpoint holds the listeners' state after they saw this evaluation. */
         private void checkpointAndEvaluate() {
-            Path file = outputDir.resolve(CheckpointIO.fileName(step));
-            CheckpointIO.write(file, snapshot());
-            lastCheckpoint = file;
-            checkpointedStep = step;
-            listeners.forEach(l -> l.onCheckpoint(this, file));
             if (setup.evaluator() != null) {
                 Map<String, Double> metrics = setup.evaluator().evaluate(student, state());
                 lastMetrics = Map.copyOf(metrics);
                 listeners.forEach(l -> l.onEvaluation(this, metrics));
             }
+            Path file = outputDir.resolve(CheckpointIO.fileName(step));
+            CheckpointIO.write(file, snapshot());
+            lastCheckpoint = file;
+            checkpointedStep = step;
+            listeners.forEach(l -> l.onCheckpoint(this, file));
         }
 
         private Checkpoint snapshot() {

@@ -26,7 +26,7 @@ public final class Runs {
                             .optimizer(OptimizerConfig.adamW(3e-3)).outputDir(dir.resolve("shared-teacher").toString()).build())
                     .student(new TokenMlp(SyntheticTask.FEATURES, 16, 2, SyntheticTask.CLASSES)).build();
             t.train(SyntheticTask.generate(256, 11, 21));
-            teacher = t.student();
+            teacher = t.trainedModel();
         }
         return teacher;
     }

@@ -42,7 +42,7 @@ class DistillationQualityTest {
                 .student(new TokenMlp(SyntheticTask.FEATURES, 48, 2, SyntheticTask.CLASSES))
                 .build();
         trainer.train(teacherData);
-        teacher = trainer.student();
+        teacher = trainer.trainedModel();
         double acc = ClassificationMetrics.accuracy(teacher, heldOut, "label", 200);
         assertTrue(acc > 0.7, "the teacher must learn the task first, held-out accuracy " + acc);
     }
