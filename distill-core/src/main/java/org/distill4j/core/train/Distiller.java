@@ -47,7 +47,7 @@ public abstract class Distiller {
 
     private final Setup setup;
     private final DistillationPlan plan;
-    private final ModelGraph student;
+    private ModelGraph student;
     private LossWiring.Result wiring;
     private TeacherOutputs teacherOutputs;
     private DataType dtype;
@@ -155,8 +155,14 @@ public abstract class Distiller {
             throw new ConfigException("student", "no parameters", "the student graph has no trainable (VARIABLE) parameters");
         }
         dtype = student.sd().getArrForVarName(params.get(0)).dataType();
-        wiring = LossWiring.wire(plan, student, setup.teacher() == null ? null : setup.teacher().adaptor(), studentShapes,
-                teacherShapes, dtype, setup.training().seed(), setup.training().optimizer().learningRate());
+        try {
+            wiring = LossWiring.wire(plan, student, setup.teacher() == null ? null : setup.teacher().adaptor(),
+                    studentShapes, teacherShapes, dtype, setup.training().seed(), setup.training().optimizer().learningRate());
+        } catch (RuntimeException e) {
+            // A shape check can fail after some loss ops were added: start the next attempt from a clean graph.
+            student = ModelGraph.create(setup.student(), setup.training().seed());
+            throw e;
+        }
         if (setup.teacher() != null) {
             DistillationConfig dc = plan.config();
             List<String> shifted = dc.probabilityShift() ? setup.teacher().adaptor().logits() : List.of();

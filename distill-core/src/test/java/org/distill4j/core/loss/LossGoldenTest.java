@@ -21,13 +21,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Every KD and match loss against PyTorch golden values (masked and unmasked), and a double-precision
  * gradient check of the student-side gradient on the same inputs.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.distill4j.core.support.DoublePrecision.class)
 class LossGoldenTest {
 
-    @org.junit.jupiter.api.BeforeAll
-    static void doublePrecision() {
-        org.nd4j.linalg.factory.Nd4j.setDefaultDataTypes(org.nd4j.linalg.api.buffer.DataType.DOUBLE,
-                org.nd4j.linalg.api.buffer.DataType.DOUBLE);
-    }
 
     static Stream<Case> kdCases() {
         return GoldenCases.family("kd").stream();

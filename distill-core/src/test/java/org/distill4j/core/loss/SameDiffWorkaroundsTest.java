@@ -19,12 +19,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * there (so an upgrade that fixes it fails this test and tells us the workaround can go) and that our workaround
  * gives the right answer.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.distill4j.core.support.DoublePrecision.class)
 class SameDiffWorkaroundsTest {
 
-    @BeforeAll
-    static void doublePrecision() {
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
 
     private static boolean fails(Runnable r) {
         try {

@@ -17,12 +17,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Optimizers and global-norm clipping against torch.optim and torch.nn.utils.clip_grad_norm_. */
+@org.junit.jupiter.api.extension.ExtendWith(org.distill4j.core.support.DoublePrecision.class)
 class OptimizerGoldenTest {
 
-    @BeforeAll
-    static void doublePrecision() {
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
 
     static Stream<Case> optimizerCases() {
         return GoldenCases.family("optimizer").stream();

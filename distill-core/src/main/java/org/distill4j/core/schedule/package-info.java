@@ -1,0 +1,4 @@
+/**
+ * Temperature, loss-weight and learning-rate schedules.
+ */
+package org.distill4j.core.schedule;
