@@ -25,6 +25,7 @@ import org.nd4j.autodiff.samediff.VariableType;
  * @param features   feature lists by kind: "hidden" ([B, L, D] per layer, index 0 = embedding output),
  *                   "attention" ([B, H, L, L] per layer), and others a loss may read (query, key, value)
  * @param inputsMask [B, L] mask of valid tokens passed to the match losses, or null
+ * @param lookups    table lookups done outside the graph (token embeddings), see {@link EmbeddingLookup}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelAdaptor(
@@ -34,7 +35,8 @@ public record ModelAdaptor(
         @JsonProperty("labels") String labels,
         @JsonProperty("losses") List<String> losses,
         @JsonProperty("features") Map<String, List<String>> features,
-        @JsonProperty("inputs_mask") String inputsMask) {
+        @JsonProperty("inputs_mask") String inputsMask,
+        @JsonProperty("lookups") List<EmbeddingLookup> lookups) {
 
     /** The feature kind of per-layer hidden states. */
     public static final String HIDDEN = "hidden";
@@ -50,6 +52,12 @@ public record ModelAdaptor(
             features.forEach((k, v) -> copy.put(k, List.copyOf(v)));
         }
         features = java.util.Collections.unmodifiableMap(copy);
+        lookups = List.copyOf(lookups == null ? List.of() : lookups);
+    }
+
+    /** The same adaptor with other inputs (e.g. to feed a placeholder from another batch field). */
+    public ModelAdaptor withInputs(Map<String, String> newInputs) {
+        return new ModelAdaptor(newInputs, logits, logitsMask, labels, losses, features, inputsMask, lookups);
     }
 
     /** A builder. */
@@ -90,6 +98,16 @@ public record ModelAdaptor(
             }
         }
         requireVariable(sd, role + " adaptor.inputs_mask", inputsMask);
+        for (int i = 0; i < lookups.size(); i++) {
+            EmbeddingLookup l = lookups.get(i);
+            for (String name : List.of(l.table(), l.rows())) {
+                requireVariable(sd, role + " adaptor.lookups[" + i + "]", name);
+                if (sd.getVariable(name).getVariableType() != VariableType.VARIABLE) {
+                    throw new ConfigException(role + " adaptor.lookups[" + i + "]", name,
+                            "lookup tables and row holders must be VARIABLE-type (trainable) graph variables");
+                }
+            }
+        }
     }
 
     private static void requireVariable(SameDiff sd, String field, String name) {
@@ -126,6 +144,7 @@ public record ModelAdaptor(
         private final List<String> losses = new ArrayList<>();
         private final Map<String, List<String>> features = new LinkedHashMap<>();
         private String inputsMask;
+        private final List<EmbeddingLookup> lookups = new ArrayList<>();
 
         /** Feeds placeholder {@code placeholder} from batch field {@code field}. */
         public Builder input(String placeholder, String field) { inputs.put(placeholder, field); return this; }
@@ -139,9 +158,11 @@ public record ModelAdaptor(
         public Builder attention(List<String> names) { return feature(ATTENTION, names); }
         public Builder feature(String kind, List<String> names) { features.put(kind, List.copyOf(names)); return this; }
         public Builder inputsMask(String name) { inputsMask = name; return this; }
+        /** Looks up rows of variable {@code table} for the ids in batch field {@code ids} into variable {@code rows}. */
+        public Builder lookup(String table, String ids, String rows) { lookups.add(new EmbeddingLookup(table, ids, rows)); return this; }
 
         public ModelAdaptor build() {
-            return new ModelAdaptor(inputs, logits, logitsMask, labels, losses, features, inputsMask);
+            return new ModelAdaptor(inputs, logits, logitsMask, labels, losses, features, inputsMask, lookups);
         }
     }
 }

@@ -25,11 +25,61 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
         return new ModelGraph(sd, definition.build(sd, seed));
     }
 
-    /** The placeholder feeds for a batch, as the adaptor maps fields to placeholders. */
+    /**
+     * The placeholder feeds for a batch, as the adaptor maps fields to placeholders. Also copies the looked-up
+     * table rows for this batch into the lookups' row variables (see {@link EmbeddingLookup}).
+     */
     public Map<String, INDArray> feeds(Batch batch) {
         Map<String, INDArray> feeds = new LinkedHashMap<>();
         adaptor.inputs().forEach((placeholder, field) -> feeds.put(placeholder, batch.get(field)));
+        for (EmbeddingLookup l : adaptor.lookups()) {
+            sd.getVariable(l.rows()).setArray(lookupRows(l, batch.get(l.ids())));
+        }
         return feeds;
+    }
+
+    /** table[ids]: [B, L] ids -> [B, L, D] rows (a copy). */
+    private INDArray lookupRows(EmbeddingLookup l, INDArray ids) {
+        INDArray table = sd.getArrForVarName(l.table());
+        int[] flat = ids.castTo(org.nd4j.linalg.api.buffer.DataType.INT).dup().reshape(-1).toIntVector();
+        long vocab = table.size(0);
+        for (int i = 0; i < flat.length; i++) {
+            if (flat[i] < 0 || flat[i] >= vocab) {
+                throw new IllegalArgumentException("batch field '" + l.ids() + "' holds id " + flat[i] + " at position "
+                        + i + ", outside the table " + l.table() + " of " + vocab + " rows");
+            }
+        }
+        INDArray rows = Nd4j.pullRows(table, 1, flat);
+        long[] shape = java.util.Arrays.copyOf(ids.shape(), ids.rank() + 1);
+        shape[ids.rank()] = table.size(1);
+        return rows.reshape(shape);
+    }
+
+    /**
+     * Turns the gradients of the lookups' row variables into gradients of their tables (scatter-add over the
+     * batch's ids, so repeated ids add up), merged into {@code grads} under the table names. Row gradients are
+     * removed from the map.
+     */
+    public void scatterLookupGradients(Map<String, INDArray> grads, Batch batch) {
+        for (EmbeddingLookup l : adaptor.lookups()) {
+            INDArray rowGrad = grads.remove(l.rows());
+            if (rowGrad == null) {
+                continue;
+            }
+            INDArray table = sd.getArrForVarName(l.table());
+            INDArray ids = batch.get(l.ids()).castTo(org.nd4j.linalg.api.buffer.DataType.INT).dup().reshape(-1);
+            INDArray updates = rowGrad.castTo(table.dataType()).dup().reshape(ids.length(), table.size(1));
+            INDArray tableGrad = Nd4j.zeros(table.dataType(), table.shape());
+            var scatter = new org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd(tableGrad, ids, updates);
+            scatter.addOutputArgument(tableGrad); // in place: rows of repeated ids accumulate
+            Nd4j.exec(scatter);
+            grads.merge(l.table(), tableGrad, INDArray::addi);
+        }
+    }
+
+    /** Names of the lookups' row variables: gradients are requested for them, but they are not parameters. */
+    public List<String> lookupRowNames() {
+        return adaptor.lookups().stream().map(EmbeddingLookup::rows).toList();
     }
 
     /** Runs the graph on a batch and returns the named variables. */
@@ -37,10 +87,11 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
         return sd.output(feeds(batch), names);
     }
 
-    /** Names of the trainable parameters (VARIABLE-type), in graph order. */
+    /** Names of the trainable parameters (VARIABLE-type, except lookup row holders), in graph order. */
     public List<String> parameterNames() {
+        java.util.Set<String> rows = new java.util.HashSet<>(lookupRowNames());
         return sd.variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
-                .map(SDVariable::name).toList();
+                .map(SDVariable::name).filter(n -> !rows.contains(n)).toList();
     }
 
     /** Number of trainable scalars. */

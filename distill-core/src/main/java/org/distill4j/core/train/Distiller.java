@@ -392,6 +392,8 @@ public abstract class Distiller {
             }
             examplesSeen += examples;
             List<String> params = trainableNames();
+            List<String> gradientNames = new ArrayList<>(params);
+            gradientNames.addAll(student.lookupRowNames());
             Map<String, INDArray> grads = new LinkedHashMap<>();
             double progress = (double) step / totalSteps;
             Map<String, INDArray> weightFeeds = LossWiring.weightFeeds(wiring.terms(), progress, dtype);
@@ -410,7 +412,9 @@ public abstract class Distiller {
                 }
                 feeds.putAll(weightFeeds);
                 Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j); // dropout masks repeat on resume
-                OutAndGrad r = student.sd().calculateGradientsAndOutputs(feeds, outputs, params);
+                OutAndGrad r = student.sd().calculateGradientsAndOutputs(feeds, outputs, gradientNames);
+                Map<String, INDArray> microGrads = new LinkedHashMap<>(r.getGradients());
+                student.scatterLookupGradients(microGrads, batch);
                 double share = (double) idx.length / examples;
                 for (LossWiring.Term t : wiring.terms()) {
                     double v = r.getOutputs().get(t.value().name()).getDouble(0);
@@ -421,7 +425,7 @@ public abstract class Distiller {
                 }
                 total += r.getOutputs().get(wiring.total().name()).getDouble(0) * share;
                 for (String p : params) {
-                    INDArray g = r.getGradients().get(p);
+                    INDArray g = microGrads.get(p);
                     if (g == null) {
                         continue; // a parameter the loss does not reach (e.g. an unused head)
                     }
