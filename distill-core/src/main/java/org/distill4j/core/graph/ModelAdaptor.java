@@ -26,6 +26,8 @@ import org.nd4j.autodiff.samediff.VariableType;
  *                   "attention" ([B, H, L, L] per layer), and others a loss may read (query, key, value)
  * @param inputsMask [B, L] mask of valid tokens passed to the match losses, or null
  * @param lookups    table lookups done outside the graph (token embeddings), see {@link EmbeddingLookup}
+ * @param trainingFlag a scalar constant the graph multiplies its dropout by: 1 while training, 0 otherwise;
+ *                   null if the model has no dropout
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelAdaptor(
@@ -36,7 +38,8 @@ public record ModelAdaptor(
         @JsonProperty("losses") List<String> losses,
         @JsonProperty("features") Map<String, List<String>> features,
         @JsonProperty("inputs_mask") String inputsMask,
-        @JsonProperty("lookups") List<EmbeddingLookup> lookups) {
+        @JsonProperty("lookups") List<EmbeddingLookup> lookups,
+        @JsonProperty("training_flag") String trainingFlag) {
 
     /** The feature kind of per-layer hidden states. */
     public static final String HIDDEN = "hidden";
@@ -57,7 +60,7 @@ public record ModelAdaptor(
 
     /** The same adaptor with other inputs (e.g. to feed a placeholder from another batch field). */
     public ModelAdaptor withInputs(Map<String, String> newInputs) {
-        return new ModelAdaptor(newInputs, logits, logitsMask, labels, losses, features, inputsMask, lookups);
+        return new ModelAdaptor(newInputs, logits, logitsMask, labels, losses, features, inputsMask, lookups, trainingFlag);
     }
 
     /** A builder. */
@@ -98,6 +101,10 @@ public record ModelAdaptor(
             }
         }
         requireVariable(sd, role + " adaptor.inputs_mask", inputsMask);
+        requireVariable(sd, role + " adaptor.training_flag", trainingFlag);
+        if (trainingFlag != null && sd.getVariable(trainingFlag).getVariableType() != VariableType.CONSTANT) {
+            throw new ConfigException(role + " adaptor.training_flag", trainingFlag, "must name a scalar CONSTANT of the graph");
+        }
         for (int i = 0; i < lookups.size(); i++) {
             EmbeddingLookup l = lookups.get(i);
             for (String name : List.of(l.table(), l.rows())) {
@@ -145,6 +152,7 @@ public record ModelAdaptor(
         private final Map<String, List<String>> features = new LinkedHashMap<>();
         private String inputsMask;
         private final List<EmbeddingLookup> lookups = new ArrayList<>();
+        private String trainingFlag;
 
         /** Feeds placeholder {@code placeholder} from batch field {@code field}. */
         public Builder input(String placeholder, String field) { inputs.put(placeholder, field); return this; }
@@ -158,11 +166,13 @@ public record ModelAdaptor(
         public Builder attention(List<String> names) { return feature(ATTENTION, names); }
         public Builder feature(String kind, List<String> names) { features.put(kind, List.copyOf(names)); return this; }
         public Builder inputsMask(String name) { inputsMask = name; return this; }
+        /** Names the scalar constant that switches dropout on (1) and off (0). */
+        public Builder trainingFlag(String name) { trainingFlag = name; return this; }
         /** Looks up rows of variable {@code table} for the ids in batch field {@code ids} into variable {@code rows}. */
         public Builder lookup(String table, String ids, String rows) { lookups.add(new EmbeddingLookup(table, ids, rows)); return this; }
 
         public ModelAdaptor build() {
-            return new ModelAdaptor(inputs, logits, logitsMask, labels, losses, features, inputsMask, lookups);
+            return new ModelAdaptor(inputs, logits, logitsMask, labels, losses, features, inputsMask, lookups, trainingFlag);
         }
     }
 }

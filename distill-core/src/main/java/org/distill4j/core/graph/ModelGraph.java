@@ -77,6 +77,16 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
         }
     }
 
+    /**
+     * Switches dropout on or off (no effect on models without a training flag). Graphs start in inference mode
+     * unless their definition says otherwise; the training loop turns it on for updates and off for evaluation.
+     */
+    public void setTraining(boolean training) {
+        if (adaptor.trainingFlag() != null) {
+            sd.getArrForVarName(adaptor.trainingFlag()).assign(training ? 1 : 0);
+        }
+    }
+
     /** Names of the lookups' row variables: gradients are requested for them, but they are not parameters. */
     public List<String> lookupRowNames() {
         return adaptor.lookups().stream().map(EmbeddingLookup::rows).toList();

@@ -86,6 +86,7 @@ public abstract class Distiller {
         student.adaptor().validate(student.sd(), "student");
         if (setup.teacher() != null) {
             setup.teacher().adaptor().validate(setup.teacher().sd(), "teacher");
+            setup.teacher().setTraining(false); // the teacher never runs dropout
         }
         this.plan = DistillationPlan.resolve(mode, setup.training(), setup.distillation(), setup.registries(),
                 setup.teacher() == null ? null : setup.teacher().adaptor(), student.adaptor());
@@ -348,6 +349,7 @@ public abstract class Distiller {
                 if (checkpointedStep != step && step > 0) {
                     checkpointAndEvaluate(); // the end of a run is always saved, whatever the frequency
                 }
+                student.setTraining(false);
                 listeners.forEach(l -> l.onRunEnd(this));
                 return new TrainingResult(state(), lastLosses, lastMetrics, lastCheckpoint, stopReason);
             } catch (RuntimeException | Error e) {
@@ -412,6 +414,7 @@ public abstract class Distiller {
                 }
                 feeds.putAll(weightFeeds);
                 Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j); // dropout masks repeat on resume
+                student.setTraining(true);
                 OutAndGrad r = student.sd().calculateGradientsAndOutputs(feeds, outputs, gradientNames);
                 Map<String, INDArray> microGrads = new LinkedHashMap<>(r.getGradients());
                 student.scatterLookupGradients(microGrads, batch);
@@ -469,6 +472,7 @@ public abstract class Distiller {
 
         /** Evaluates first, so the checkpoint holds the listeners' state after they saw this evaluation. */
         private void checkpointAndEvaluate() {
+            student.setTraining(false);
             if (setup.evaluator() != null) {
                 Map<String, Double> metrics = setup.evaluator().evaluate(student, state());
                 lastMetrics = Map.copyOf(metrics);

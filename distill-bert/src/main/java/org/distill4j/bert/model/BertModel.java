@@ -1,0 +1,276 @@
+package org.distill4j.bert.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.distill4j.core.graph.ModelAdaptor;
+import org.distill4j.core.graph.ModelDefinition;
+import org.distill4j.core.loss.SdMath;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.custom.RandomBernoulli;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A BERT encoder with a task head, built in SameDiff. Variables carry Google's TensorFlow checkpoint names
+ * (bert/embeddings/word_embeddings, bert/encoder/layer_0/attention/self/query/kernel, ...; kernels are [in, out]),
+ * so TF checkpoints load by name and Hugging Face ones by a fixed renaming.
+ *
+ * <p>Batch fields: input_ids [B, L] (int), token_type_ids [B, L] (int), attention_mask [B, L] (int, 1 = token),
+ * and for the head's loss: labels ([B] int, [B, C] float for multi-label, [B, L] int for tokens with -100 ignored)
+ * or start_positions / end_positions ([B] int) for question answering.
+ *
+ * <p>Outputs by name: bert/hidden/i ([B, L, D], i = 0 is the embedding output), bert/attention/i (probabilities
+ * [B, H, L, L]) and bert/attention_scores/i (pre-softmax, mask added), bert/query|key|value/i ([B, L, D]),
+ * bert/pooled ([B, D]), logits (or start_logits / end_logits) and loss. The adaptor exposes them as features
+ * hidden, attention, attention_scores, query, key, value.
+ *
+ * <p>Choices forced by SameDiff M2.1: the word embedding is an out-of-graph lookup (gather has no working
+ * gradient); position and token-type embeddings are small one-hot products; dropout multiplies by a Bernoulli
+ * mask scaled by the training flag (nn.dropout has no gradient and stays on at inference); GELU is built from erf
+ * and layer norm from mean and variance (exact epsilon).
+ */
+public final class BertModel implements ModelDefinition {
+
+    /** Name of the training-flag constant (1 while training: dropout on). */
+    public static final String TRAINING_FLAG = "bert/training";
+    /** Name of the word-embedding table. */
+    public static final String WORD_EMBEDDINGS = "bert/embeddings/word_embeddings";
+
+    private final BertConfig config;
+    private final BertHead head;
+    private final int labels;
+    private final DataType dtype;
+
+    /**
+     * @param head   the task head
+     * @param labels number of classes (ignored for QUESTION_ANSWERING and NONE)
+     */
+    public BertModel(BertConfig config, BertHead head, int labels) {
+        this(config, head, labels, DataType.FLOAT);
+    }
+
+    /** As above, with the parameters' data type (DOUBLE for gradient checks). */
+    public BertModel(BertConfig config, BertHead head, int labels, DataType dtype) {
+        this.config = config;
+        this.head = head;
+        this.labels = labels;
+        this.dtype = dtype;
+    }
+
+    /** The architecture. */
+    public BertConfig config() {
+        return config;
+    }
+
+    /** The head. */
+    public BertHead head() {
+        return head;
+    }
+
+    /** Number of classes of the head. */
+    public int labels() {
+        return labels;
+    }
+
+    @Override
+    public ModelAdaptor build(SameDiff sd, long seed) {
+        return new Builder(sd, new Random(seed)).build();
+    }
+
+    /** Builds one graph; holds the shared pieces. */
+    private final class Builder {
+        private final SameDiff sd;
+        private final Random rng;
+        private final SDVariable training;
+        private final ModelAdaptor.Builder adaptor = ModelAdaptor.builder();
+
+        Builder(SameDiff sd, Random rng) {
+            this.sd = sd;
+            this.rng = rng;
+            this.training = sd.constant(TRAINING_FLAG, Nd4j.scalar(dtype, 0));
+        }
+
+        ModelAdaptor build() {
+            int d = config.hiddenSize();
+            SDVariable typeIds = sd.placeHolder("token_type_ids", DataType.INT, -1, -1);
+            SDVariable mask = sd.placeHolder("attention_mask", DataType.INT, -1, -1).castTo(dtype);
+            adaptor.input("token_type_ids").input("attention_mask").inputsMask("attention_mask").trainingFlag(TRAINING_FLAG);
+
+            normal(WORD_EMBEDDINGS, config.vocabSize(), d);
+            SDVariable words = sd.var("bert/embeddings/word_rows", Nd4j.zeros(dtype, 1, 1, d));
+            adaptor.lookup(WORD_EMBEDDINGS, "input_ids", words.name());
+            SDVariable length = sd.sizeAt(words, 1).castTo(DataType.INT);
+            SDVariable positions = oneHotRange(length, config.maxPositionEmbeddings());           // [L, P]
+            SDVariable positionEmb = sd.mmul(positions, normal("bert/embeddings/position_embeddings",
+                    config.maxPositionEmbeddings(), d));                                           // [L, D]
+            SDVariable types = sd.reshape(sd.oneHot(typeIds, config.typeVocabSize()).castTo(dtype), -1, config.typeVocabSize());
+            SDVariable typeEmb = sd.reshape(sd.mmul(types, normal("bert/embeddings/token_type_embeddings",
+                    config.typeVocabSize(), d)), words.shape());
+            SDVariable h = layerNorm("bert/embeddings/LayerNorm", words.add(positionEmb).add(typeEmb));
+            h = sd.identity("bert/hidden/0", dropout(h, config.hiddenDropoutProb()));
+
+            SDVariable keyPenalty = sd.expandDims(sd.expandDims(mask.rsub(1.0).mul(-10000.0), 1), 1); // [B, 1, 1, L]
+            List<String> hidden = new ArrayList<>(List.of(h.name()));
+            List<String> attention = new ArrayList<>();
+            List<String> scores = new ArrayList<>();
+            List<String> queries = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
+            List<String> values = new ArrayList<>();
+            for (int l = 0; l < config.numHiddenLayers(); l++) {
+                String p = "bert/encoder/layer_" + l;
+                SDVariable q = sd.identity("bert/query/" + l, dense(p + "/attention/self/query", h, d, d));
+                SDVariable k = sd.identity("bert/key/" + l, dense(p + "/attention/self/key", h, d, d));
+                SDVariable v = sd.identity("bert/value/" + l, dense(p + "/attention/self/value", h, d, d));
+                SDVariable s = sd.identity("bert/attention_scores/" + l, sd.mmul(splitHeads(q), splitHeads(k), false, true, false)
+                        .div(Math.sqrt(config.headSize())).add(keyPenalty));
+                SDVariable probs = sd.identity("bert/attention/" + l, sd.nn.softmax(s, 3));
+                SDVariable context = mergeHeads(sd.mmul(dropout(probs, config.attentionProbsDropoutProb()), splitHeads(v)), h);
+                SDVariable attended = dropout(dense(p + "/attention/output/dense", context, d, d), config.hiddenDropoutProb());
+                h = layerNorm(p + "/attention/output/LayerNorm", attended.add(h));
+                SDVariable inner = erfGelu(dense(p + "/intermediate/dense", h, d, config.intermediateSize()));
+                SDVariable out = dropout(dense(p + "/output/dense", inner, config.intermediateSize(), d), config.hiddenDropoutProb());
+                h = sd.identity("bert/hidden/" + (l + 1), layerNorm(p + "/output/LayerNorm", out.add(h)));
+                hidden.add(h.name());
+                attention.add(probs.name());
+                scores.add(s.name());
+                queries.add(q.name());
+                keys.add(k.name());
+                values.add(v.name());
+            }
+            SDVariable first = h.get(SDIndex.all(), SDIndex.point(0), SDIndex.all());
+            SDVariable pooled = sd.identity("bert/pooled", sd.math.tanh(linear("bert/pooler/dense", first, d, d)));
+            adaptor.hidden(hidden).attention(attention).feature("attention_scores", scores)
+                    .feature("query", queries).feature("key", keys).feature("value", values);
+            addHead(h, pooled, mask);
+            return adaptor.build();
+        }
+
+        private void addHead(SDVariable sequence, SDVariable pooled, SDVariable mask) {
+            int d = config.hiddenSize();
+            switch (head) {
+                case NONE -> {
+                }
+                case SEQUENCE_CLASSIFICATION -> {
+                    SDVariable logits = sd.identity("logits", linear("classifier", dropout(pooled, config.hiddenDropoutProb()), d, labels));
+                    SDVariable gold = sd.placeHolder("labels", DataType.INT, -1);
+                    SDVariable oneHot = sd.oneHot(gold, labels).castTo(dtype);
+                    sd.identity("loss", SdMath.sumLast(oneHot.mul(SdMath.logSoftmaxLast(sd, logits))).mean().neg());
+                    adaptor.input("labels").logits("logits").labels("labels").losses("loss");
+                }
+                case MULTI_LABEL -> {
+                    SDVariable z = sd.identity("logits", linear("classifier", dropout(pooled, config.hiddenDropoutProb()), d, labels));
+                    SDVariable gold = sd.placeHolder("labels", dtype, -1, labels);
+                    SDVariable softplusNegAbs = sd.math.log(sd.math.exp(sd.math.abs(z).neg()).add(1.0));
+                    sd.identity("loss", sd.nn.relu(z, 0).sub(z.mul(gold)).add(softplusNegAbs).mean());
+                    adaptor.input("labels").logits("logits").labels("labels").losses("loss");
+                }
+                case TOKEN_CLASSIFICATION -> {
+                    SDVariable logits = sd.identity("logits", dense("classifier", dropout(sequence, config.hiddenDropoutProb()), d, labels));
+                    SDVariable gold = sd.placeHolder("labels", DataType.INT, -1, -1);
+                    SDVariable valid = gold.gte(0).castTo(dtype);                                  // -100 = ignore
+                    SDVariable safe = sd.math.max(gold, sd.constant(Nd4j.scalar(DataType.INT, 0)));
+                    SDVariable oneHot = sd.oneHot(safe, labels).castTo(dtype);
+                    SDVariable perToken = SdMath.sumLast(oneHot.mul(SdMath.logSoftmaxLast(sd, logits))).neg();
+                    sd.identity("loss", perToken.mul(valid).sum().div(valid.sum().add(1e-12)));
+                    adaptor.input("labels").logits("logits").logitsMask("attention_mask").labels("labels").losses("loss");
+                }
+                case QUESTION_ANSWERING -> {
+                    SDVariable both = dense("qa_outputs", sequence, d, 2);                        // [B, L, 2]
+                    SDVariable start = sd.identity("start_logits", both.get(SDIndex.all(), SDIndex.all(), SDIndex.point(0)));
+                    SDVariable end = sd.identity("end_logits", both.get(SDIndex.all(), SDIndex.all(), SDIndex.point(1)));
+                    SDVariable length = sd.sizeAt(sequence, 1).castTo(DataType.INT);
+                    SDVariable startGold = sd.placeHolder("start_positions", DataType.INT, -1);
+                    SDVariable endGold = sd.placeHolder("end_positions", DataType.INT, -1);
+                    SDVariable startLoss = positionLoss(start, startGold, length);
+                    SDVariable endLoss = positionLoss(end, endGold, length);
+                    sd.identity("loss", startLoss.add(endLoss).div(2.0));
+                    adaptor.input("start_positions").input("end_positions").logits("start_logits", "end_logits").losses("loss");
+                }
+                default -> throw new IllegalStateException("unknown head " + head);
+            }
+        }
+
+        /** Cross-entropy over sequence positions: logits [B, L], gold [B]. */
+        private SDVariable positionLoss(SDVariable logits, SDVariable gold, SDVariable length) {
+            SDVariable positions = sd.range(sd.constant(Nd4j.scalar(DataType.INT, 0)), length,
+                    sd.constant(Nd4j.scalar(DataType.INT, 1)), DataType.INT);
+            SDVariable oneHot = sd.eq(sd.expandDims(gold, 1), sd.expandDims(positions, 0)).castTo(dtype);
+            return SdMath.sumLast(oneHot.mul(SdMath.logSoftmaxLast(sd, logits))).mean().neg();
+        }
+
+        /** [n, size]: row i is the one-hot vector of i, for i < n (n dynamic). */
+        private SDVariable oneHotRange(SDVariable n, int size) {
+            SDVariable zero = sd.constant(Nd4j.scalar(DataType.INT, 0));
+            SDVariable one = sd.constant(Nd4j.scalar(DataType.INT, 1));
+            SDVariable rows = sd.range(zero, n, one, DataType.INT);
+            SDVariable cols = sd.range(zero, sd.constant(Nd4j.scalar(DataType.INT, size)), one, DataType.INT);
+            return sd.eq(sd.expandDims(rows, 1), sd.expandDims(cols, 0)).castTo(dtype);
+        }
+
+        /** x [B, L, in] -> [B, L, out], flattened for mmul (it needs equal ranks). */
+        private SDVariable dense(String name, SDVariable x, int in, int out) {
+            SDVariable y = linear(name, sd.reshape(x, -1, in), in, out);
+            SDVariable leading = x.shape().get(SDIndex.interval(0, 2));
+            return sd.reshape(y, sd.concat(0, leading, sd.constant(Nd4j.createFromArray((long) out))));
+        }
+
+        /** x [N, in] W [in, out] + b. */
+        private SDVariable linear(String name, SDVariable x, int in, int out) {
+            return sd.mmul(x, normal(name + "/kernel", in, out)).add(sd.var(name + "/bias", Nd4j.zeros(dtype, out)));
+        }
+
+        /** [B, L, D] -> [B, H, L, D/H]. */
+        private SDVariable splitHeads(SDVariable x) {
+            SDVariable leading = x.shape().get(SDIndex.interval(0, 2));
+            SDVariable shape = sd.concat(0, leading, sd.constant(Nd4j.createFromArray(
+                    (long) config.numAttentionHeads(), (long) config.headSize())));
+            return sd.permute(sd.reshape(x, shape), 0, 2, 1, 3);
+        }
+
+        /** [B, H, L, D/H] -> [B, L, D], shaped like {@code like}. */
+        private SDVariable mergeHeads(SDVariable x, SDVariable like) {
+            return sd.reshape(sd.permute(x, 0, 2, 1, 3), like.shape());
+        }
+
+        /** (x - mean) / sqrt(var + eps) * gamma + beta over the last axis, with BERT's epsilon. */
+        private SDVariable layerNorm(String name, SDVariable x) {
+            SDVariable gamma = sd.var(name + "/gamma", Nd4j.ones(dtype, config.hiddenSize()));
+            SDVariable beta = sd.var(name + "/beta", Nd4j.zeros(dtype, config.hiddenSize()));
+            SDVariable centered = x.sub(SdMath.keepLastAxis(sd, x.mean(-1)));
+            SDVariable variance = SdMath.keepLastAxis(sd, centered.mul(centered).mean(-1));
+            return centered.div(sd.math.sqrt(variance.add(config.layerNormEps()))).mul(gamma).add(beta);
+        }
+
+        /** x * (1 + erf(x / sqrt 2)) / 2: BERT's exact GELU (nn.gelu is the sigmoid approximation). */
+        private SDVariable erfGelu(SDVariable x) {
+            return x.mul(sd.math.erf(x.div(Math.sqrt(2.0))).add(1.0)).mul(0.5);
+        }
+
+        /**
+         * Inverted dropout: x * (1 + training * (mask / keep - 1)), mask ~ Bernoulli(keep). With the training flag at
+         * 0 it is the identity; the mask is a constant for the backward pass.
+         */
+        private SDVariable dropout(SDVariable x, double p) {
+            if (p == 0) {
+                return x;
+            }
+            double keep = 1 - p;
+            SDVariable mask = new RandomBernoulli(sd, x.shape(), keep).outputVariable().castTo(dtype);
+            SDVariable factor = mask.div(keep).sub(1.0).mul(training).add(1.0);
+            return x.mul(SdMath.stopGradient(sd, factor));
+        }
+
+        private SDVariable normal(String name, int rows, int cols) {
+            double[] w = new double[rows * cols];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = config.initializerRange() * rng.nextGaussian();
+            }
+            INDArray arr = Nd4j.create(w, new long[]{rows, cols}, DataType.DOUBLE).castTo(dtype);
+            return sd.var(name, arr);
+        }
+    }
+}
