@@ -11,7 +11,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.custom.RandomBernoulli;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -29,9 +28,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * hidden, attention, attention_scores, query, key, value.
  *
  * <p>Choices forced by SameDiff M2.1: the word embedding is an out-of-graph lookup (gather has no working
- * gradient); position and token-type embeddings are small one-hot products; dropout multiplies by a Bernoulli
- * mask scaled by the training flag (nn.dropout has no gradient and stays on at inference); GELU is built from erf
- * and layer norm from mean and variance (exact epsilon).
+ * gradient); position and token-type embeddings are small one-hot products; dropout multiplies by mask
+ * placeholders drawn outside the graph (nn.dropout has no gradient and stays on at inference; in-graph random ops
+ * ignore the loop's seed); GELU is built from erf and layer norm from mean and variance (exact epsilon).
  */
 public final class BertModel implements ModelDefinition {
 
@@ -85,13 +84,13 @@ public final class BertModel implements ModelDefinition {
     private final class Builder {
         private final SameDiff sd;
         private final Random rng;
-        private final SDVariable training;
         private final ModelAdaptor.Builder adaptor = ModelAdaptor.builder();
+        private int dropoutSites;
 
         Builder(SameDiff sd, Random rng) {
             this.sd = sd;
             this.rng = rng;
-            this.training = sd.constant(TRAINING_FLAG, Nd4j.scalar(dtype, 0));
+            sd.constant(TRAINING_FLAG, Nd4j.scalar(dtype, 0)); // the mode: dropout masks are drawn while it is 1
         }
 
         ModelAdaptor build() {
@@ -111,7 +110,7 @@ public final class BertModel implements ModelDefinition {
             SDVariable typeEmb = sd.reshape(sd.mmul(types, normal("bert/embeddings/token_type_embeddings",
                     config.typeVocabSize(), d)), words.shape());
             SDVariable h = layerNorm("bert/embeddings/LayerNorm", words.add(positionEmb).add(typeEmb));
-            h = sd.identity("bert/hidden/0", dropout(h, config.hiddenDropoutProb()));
+            h = sd.identity("bert/hidden/0", dropout(h, config.hiddenDropoutProb(), -1, -2, d));
 
             SDVariable keyPenalty = sd.expandDims(sd.expandDims(mask.rsub(1.0).mul(-10000.0), 1), 1); // [B, 1, 1, L]
             List<String> hidden = new ArrayList<>(List.of(h.name()));
@@ -128,11 +127,11 @@ public final class BertModel implements ModelDefinition {
                 SDVariable s = sd.identity("bert/attention_scores/" + l, sd.mmul(splitHeads(q), splitHeads(k), false, true, false)
                         .div(Math.sqrt(config.headSize())).add(keyPenalty));
                 SDVariable probs = sd.identity("bert/attention/" + l, sd.nn.softmax(s, 3));
-                SDVariable context = mergeHeads(sd.mmul(dropout(probs, config.attentionProbsDropoutProb()), splitHeads(v)), h);
-                SDVariable attended = dropout(dense(p + "/attention/output/dense", context, d, d), config.hiddenDropoutProb());
+                SDVariable context = mergeHeads(sd.mmul(dropout(probs, config.attentionProbsDropoutProb(), -1, config.numAttentionHeads(), -2, -2), splitHeads(v)), h);
+                SDVariable attended = dropout(dense(p + "/attention/output/dense", context, d, d), config.hiddenDropoutProb(), -1, -2, d);
                 h = layerNorm(p + "/attention/output/LayerNorm", attended.add(h));
                 SDVariable inner = erfGelu(dense(p + "/intermediate/dense", h, d, config.intermediateSize()));
-                SDVariable out = dropout(dense(p + "/output/dense", inner, config.intermediateSize(), d), config.hiddenDropoutProb());
+                SDVariable out = dropout(dense(p + "/output/dense", inner, config.intermediateSize(), d), config.hiddenDropoutProb(), -1, -2, d);
                 h = sd.identity("bert/hidden/" + (l + 1), layerNorm(p + "/output/LayerNorm", out.add(h)));
                 hidden.add(h.name());
                 attention.add(probs.name());
@@ -155,21 +154,21 @@ public final class BertModel implements ModelDefinition {
                 case NONE -> {
                 }
                 case SEQUENCE_CLASSIFICATION -> {
-                    SDVariable logits = sd.identity("logits", linear("classifier", dropout(pooled, config.hiddenDropoutProb()), d, labels));
+                    SDVariable logits = sd.identity("logits", linear("classifier", dropout(pooled, config.hiddenDropoutProb(), -1, d), d, labels));
                     SDVariable gold = sd.placeHolder("labels", DataType.INT, -1);
                     SDVariable oneHot = sd.oneHot(gold, labels).castTo(dtype);
                     sd.identity("loss", SdMath.sumLast(oneHot.mul(SdMath.logSoftmaxLast(sd, logits))).mean().neg());
                     adaptor.input("labels").logits("logits").labels("labels").losses("loss");
                 }
                 case MULTI_LABEL -> {
-                    SDVariable z = sd.identity("logits", linear("classifier", dropout(pooled, config.hiddenDropoutProb()), d, labels));
+                    SDVariable z = sd.identity("logits", linear("classifier", dropout(pooled, config.hiddenDropoutProb(), -1, d), d, labels));
                     SDVariable gold = sd.placeHolder("labels", dtype, -1, labels);
                     SDVariable softplusNegAbs = sd.math.log(sd.math.exp(sd.math.abs(z).neg()).add(1.0));
                     sd.identity("loss", sd.nn.relu(z, 0).sub(z.mul(gold)).add(softplusNegAbs).mean());
                     adaptor.input("labels").logits("logits").labels("labels").losses("loss");
                 }
                 case TOKEN_CLASSIFICATION -> {
-                    SDVariable logits = sd.identity("logits", dense("classifier", dropout(sequence, config.hiddenDropoutProb()), d, labels));
+                    SDVariable logits = sd.identity("logits", dense("classifier", dropout(sequence, config.hiddenDropoutProb(), -1, -2, d), d, labels));
                     SDVariable gold = sd.placeHolder("labels", DataType.INT, -1, -1);
                     SDVariable valid = gold.gte(0).castTo(dtype);                                  // -100 = ignore
                     SDVariable safe = sd.math.max(gold, sd.constant(Nd4j.scalar(DataType.INT, 0)));
@@ -251,17 +250,26 @@ public final class BertModel implements ModelDefinition {
         }
 
         /**
-         * Inverted dropout: x * (1 + training * (mask / keep - 1)), mask ~ Bernoulli(keep). With the training flag at
-         * 0 it is the identity; the mask is a constant for the backward pass.
+         * Inverted dropout: x times a mask placeholder that the model graph fills with Bernoulli(1 - p) / (1 - p)
+         * while training and with ones at inference (see RandomMask: in-graph random ops ignored the seed the
+         * loop sets, so masks would not repeat on resume).
+         *
+         * @param dims the mask's shape: -1 = batch, -2 = sequence length, n = literal
          */
-        private SDVariable dropout(SDVariable x, double p) {
+        private SDVariable dropout(SDVariable x, double p, int... dims) {
             if (p == 0) {
                 return x;
             }
-            double keep = 1 - p;
-            SDVariable mask = new RandomBernoulli(sd, x.shape(), keep).outputVariable().castTo(dtype);
-            SDVariable factor = mask.div(keep).sub(1.0).mul(training).add(1.0);
-            return x.mul(SdMath.stopGradient(sd, factor));
+            String name = "bert/dropout/" + dropoutSites++;
+            long[] shape = new long[dims.length];
+            java.util.Arrays.fill(shape, -1);
+            SDVariable mask = sd.placeHolder(name, dtype, shape);
+            List<Integer> spec = new ArrayList<>();
+            for (int d : dims) {
+                spec.add(d);
+            }
+            adaptor.randomMask(name, "input_ids", spec, 1 - p);
+            return x.mul(mask);
         }
 
         private SDVariable normal(String name, int rows, int cols) {

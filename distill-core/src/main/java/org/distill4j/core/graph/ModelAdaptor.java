@@ -26,8 +26,9 @@ import org.nd4j.autodiff.samediff.VariableType;
  *                   "attention" ([B, H, L, L] per layer), and others a loss may read (query, key, value)
  * @param inputsMask [B, L] mask of valid tokens passed to the match losses, or null
  * @param lookups    table lookups done outside the graph (token embeddings), see {@link EmbeddingLookup}
- * @param trainingFlag a scalar constant the graph multiplies its dropout by: 1 while training, 0 otherwise;
+ * @param trainingFlag a scalar constant holding the mode: 1 while training (dropout masks drawn), 0 otherwise;
  *                   null if the model has no dropout
+ * @param randomMasks dropout masks fed as placeholders, see {@link RandomMask}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelAdaptor(
@@ -39,7 +40,8 @@ public record ModelAdaptor(
         @JsonProperty("features") Map<String, List<String>> features,
         @JsonProperty("inputs_mask") String inputsMask,
         @JsonProperty("lookups") List<EmbeddingLookup> lookups,
-        @JsonProperty("training_flag") String trainingFlag) {
+        @JsonProperty("training_flag") String trainingFlag,
+        @JsonProperty("random_masks") List<RandomMask> randomMasks) {
 
     /** The feature kind of per-layer hidden states. */
     public static final String HIDDEN = "hidden";
@@ -56,11 +58,16 @@ public record ModelAdaptor(
         }
         features = java.util.Collections.unmodifiableMap(copy);
         lookups = List.copyOf(lookups == null ? List.of() : lookups);
+        randomMasks = List.copyOf(randomMasks == null ? List.of() : randomMasks);
+        if (!randomMasks.isEmpty() && trainingFlag == null) {
+            throw new ConfigException("adaptor.random_masks", randomMasks.size() + " mask(s)",
+                    "dropout masks need a training_flag constant that says when to draw them");
+        }
     }
 
     /** The same adaptor with other inputs (e.g. to feed a placeholder from another batch field). */
     public ModelAdaptor withInputs(Map<String, String> newInputs) {
-        return new ModelAdaptor(newInputs, logits, logitsMask, labels, losses, features, inputsMask, lookups, trainingFlag);
+        return new ModelAdaptor(newInputs, logits, logitsMask, labels, losses, features, inputsMask, lookups, trainingFlag, randomMasks);
     }
 
     /** A builder. */
@@ -153,6 +160,7 @@ public record ModelAdaptor(
         private String inputsMask;
         private final List<EmbeddingLookup> lookups = new ArrayList<>();
         private String trainingFlag;
+        private final List<RandomMask> randomMasks = new ArrayList<>();
 
         /** Feeds placeholder {@code placeholder} from batch field {@code field}. */
         public Builder input(String placeholder, String field) { inputs.put(placeholder, field); return this; }
@@ -168,11 +176,16 @@ public record ModelAdaptor(
         public Builder inputsMask(String name) { inputsMask = name; return this; }
         /** Names the scalar constant that switches dropout on (1) and off (0). */
         public Builder trainingFlag(String name) { trainingFlag = name; return this; }
+        /** Adds a dropout mask placeholder (see {@link RandomMask}). */
+        public Builder randomMask(String placeholder, String like, List<Integer> dims, double keep) {
+            randomMasks.add(new RandomMask(placeholder, like, dims, keep));
+            return this;
+        }
         /** Looks up rows of variable {@code table} for the ids in batch field {@code ids} into variable {@code rows}. */
         public Builder lookup(String table, String ids, String rows) { lookups.add(new EmbeddingLookup(table, ids, rows)); return this; }
 
         public ModelAdaptor build() {
-            return new ModelAdaptor(inputs, logits, logitsMask, labels, losses, features, inputsMask, lookups, trainingFlag);
+            return new ModelAdaptor(inputs, logits, logitsMask, labels, losses, features, inputsMask, lookups, trainingFlag, randomMasks);
         }
     }
 }

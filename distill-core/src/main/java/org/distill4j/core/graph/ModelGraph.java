@@ -8,6 +8,7 @@ import org.distill4j.core.data.ExampleSet;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -35,13 +36,32 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
         for (EmbeddingLookup l : adaptor.lookups()) {
             sd.getVariable(l.rows()).setArray(lookupRows(l, batch.get(l.ids())));
         }
+        boolean training = isTraining();
+        for (RandomMask m : adaptor.randomMasks()) {
+            long[] shape = m.shape(batch.get(m.like()).shape());
+            DataType type = sd.getVariable(m.placeholder()).dataType();
+            if (training) {
+                INDArray mask = Nd4j.createUninitialized(type, shape);
+                Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution(mask, m.keep()));
+                feeds.put(m.placeholder(), mask.divi(m.keep()));
+            } else {
+                long[] ones = new long[shape.length];
+                java.util.Arrays.fill(ones, 1);
+                feeds.put(m.placeholder(), Nd4j.ones(type, ones));
+            }
+        }
         return feeds;
+    }
+
+    /** True while the training flag is 1 (dropout masks are drawn). */
+    public boolean isTraining() {
+        return adaptor.trainingFlag() != null && sd.getArrForVarName(adaptor.trainingFlag()).getDouble(0) != 0;
     }
 
     /** table[ids]: [B, L] ids -> [B, L, D] rows (a copy). */
     private INDArray lookupRows(EmbeddingLookup l, INDArray ids) {
         INDArray table = sd.getArrForVarName(l.table());
-        int[] flat = ids.castTo(org.nd4j.linalg.api.buffer.DataType.INT).dup().reshape(-1).toIntVector();
+        int[] flat = ids.castTo(DataType.INT).dup().reshape(-1).toIntVector();
         long vocab = table.size(0);
         for (int i = 0; i < flat.length; i++) {
             if (flat[i] < 0 || flat[i] >= vocab) {
@@ -67,7 +87,7 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
                 continue;
             }
             INDArray table = sd.getArrForVarName(l.table());
-            INDArray ids = batch.get(l.ids()).castTo(org.nd4j.linalg.api.buffer.DataType.INT).dup().reshape(-1);
+            INDArray ids = batch.get(l.ids()).castTo(DataType.INT).dup().reshape(-1);
             INDArray updates = rowGrad.castTo(table.dataType()).dup().reshape(ids.length(), table.size(1));
             INDArray tableGrad = Nd4j.zeros(table.dataType(), table.shape());
             var scatter = new org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd(tableGrad, ids, updates);

@@ -407,14 +407,16 @@ public abstract class Distiller {
             for (int j = 0; j < groups.size(); j++) {
                 int[] idx = groups.get(j);
                 Batch batch = data.batch(idx);
+                // Seed, then switch to training, then draw the feeds: dropout masks are drawn in feeds() and must
+                // depend only on (seed, step, micro-batch) so a resumed run repeats them.
+                Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j);
+                student.setTraining(true);
                 Map<String, INDArray> feeds = new LinkedHashMap<>(student.feeds(batch));
                 if (teacherOutputs != null) {
                     teacherOutputs.forBatch(batch, idx, dtype).forEach((name, value) ->
                             feeds.put(wiring.teacherFeeds().get(name), value));
                 }
                 feeds.putAll(weightFeeds);
-                Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j); // dropout masks repeat on resume
-                student.setTraining(true);
                 OutAndGrad r = student.sd().calculateGradientsAndOutputs(feeds, outputs, gradientNames);
                 Map<String, INDArray> microGrads = new LinkedHashMap<>(r.getGradients());
                 student.scatterLookupGradients(microGrads, batch);

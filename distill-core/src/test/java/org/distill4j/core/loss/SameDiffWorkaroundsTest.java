@@ -103,6 +103,26 @@ class SameDiffWorkaroundsTest {
         assertTrue(broken, "tensorMmul 3D x 2D has a correct gradient now: ProjectionLayer may use it");
     }
 
+    /**
+     * In-graph random ops do not follow ND4J's global generator: re-seeding it does not change a Bernoulli mask, so
+     * masks would not repeat on resume (nor vary as the loop intends). Dropout masks are therefore drawn outside the
+     * graph and fed (RandomMask).
+     */
+    @Test
+    void inGraphRandomOpsIgnoreTheGlobalSeed() {
+        SameDiff sd = SameDiff.create();
+        SDVariable shape = sd.constant(Nd4j.createFromArray(64L, 64L));
+        SDVariable mask = new org.nd4j.linalg.api.ops.random.custom.RandomBernoulli(sd, shape, 0.5).outputVariable();
+        Nd4j.getRandom().setSeed(11);
+        INDArray first = mask.eval().dup();
+        Nd4j.getRandom().setSeed(12);
+        INDArray second = sd.output(Map.of(), mask.name()).get(mask.name()).dup();
+        Nd4j.getRandom().setSeed(11);
+        INDArray third = sd.output(Map.of(), mask.name()).get(mask.name()).dup();
+        boolean followsSeed = first.equals(third) && !first.equals(second);
+        assertFalse(followsSeed, "in-graph random ops follow the global seed now: dropout could draw in the graph");
+    }
+
     /** The flattened projection used instead has the right values and shape. */
     @Test
     void flattenedProjectionMatchesPerPositionProduct() {

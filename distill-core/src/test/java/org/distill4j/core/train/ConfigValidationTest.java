@@ -104,7 +104,7 @@ class ConfigValidationTest {
         return a -> {
             Map<String, List<String>> features = new LinkedHashMap<>(a.features());
             features.put(kind, names.apply(a.feature(ModelAdaptor.HIDDEN)));
-            return new ModelAdaptor(a.inputs(), a.logits(), a.logitsMask(), a.labels(), a.losses(), features, a.inputsMask(), a.lookups(), a.trainingFlag());
+            return new ModelAdaptor(a.inputs(), a.logits(), a.logitsMask(), a.labels(), a.losses(), features, a.inputsMask(), a.lookups(), a.trainingFlag(), a.randomMasks());
         };
     }
 
@@ -112,19 +112,19 @@ class ConfigValidationTest {
     private static final UnaryOperator<ModelAdaptor> VALUE = feature("value", h -> h);
 
     private static ModelAdaptor withLogits(ModelAdaptor a, List<String> logits) {
-        return new ModelAdaptor(a.inputs(), logits, a.logitsMask(), a.labels(), a.losses(), a.features(), a.inputsMask(), a.lookups(), a.trainingFlag());
+        return new ModelAdaptor(a.inputs(), logits, a.logitsMask(), a.labels(), a.losses(), a.features(), a.inputsMask(), a.lookups(), a.trainingFlag(), a.randomMasks());
     }
 
     private static ModelAdaptor withLosses(ModelAdaptor a, List<String> losses) {
-        return new ModelAdaptor(a.inputs(), a.logits(), a.logitsMask(), a.labels(), losses, a.features(), a.inputsMask(), a.lookups(), a.trainingFlag());
+        return new ModelAdaptor(a.inputs(), a.logits(), a.logitsMask(), a.labels(), losses, a.features(), a.inputsMask(), a.lookups(), a.trainingFlag(), a.randomMasks());
     }
 
     private static ModelAdaptor withLabels(ModelAdaptor a, String labels) {
-        return new ModelAdaptor(a.inputs(), a.logits(), a.logitsMask(), labels, a.losses(), a.features(), a.inputsMask(), a.lookups(), a.trainingFlag());
+        return new ModelAdaptor(a.inputs(), a.logits(), a.logitsMask(), labels, a.losses(), a.features(), a.inputsMask(), a.lookups(), a.trainingFlag(), a.randomMasks());
     }
 
     private static ModelAdaptor withInputs(ModelAdaptor a, Map<String, String> inputs) {
-        return new ModelAdaptor(inputs, a.logits(), a.logitsMask(), a.labels(), a.losses(), a.features(), a.inputsMask(), a.lookups(), a.trainingFlag());
+        return new ModelAdaptor(inputs, a.logits(), a.logitsMask(), a.labels(), a.losses(), a.features(), a.inputsMask(), a.lookups(), a.trainingFlag(), a.randomMasks());
     }
 
     private static IntermediateMatch match(LayerRef t, LayerRef s, String feature, String loss, ProjectionSpec proj,

@@ -38,7 +38,7 @@ class ExtensibilityTest {
             ModelAdaptor a = Runs.student().build(sd, seed);
             Map<String, String> inputs = new LinkedHashMap<>(a.inputs());
             inputs.put("features", field);
-            return new ModelAdaptor(inputs, a.logits(), a.logitsMask(), a.labels(), a.losses(), a.features(), a.inputsMask(), a.lookups(), a.trainingFlag());
+            return new ModelAdaptor(inputs, a.logits(), a.logitsMask(), a.labels(), a.losses(), a.features(), a.inputsMask(), a.lookups(), a.trainingFlag(), a.randomMasks());
         };
     }
 

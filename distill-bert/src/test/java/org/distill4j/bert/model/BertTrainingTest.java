@@ -1,0 +1,216 @@
+package org.distill4j.bert.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.distill4j.core.config.DistillationConfig;
+import org.distill4j.core.config.IntermediateMatch;
+import org.distill4j.core.config.LayerRef;
+import org.distill4j.core.config.OptimizerConfig;
+import org.distill4j.core.config.ProjectionSpec;
+import org.distill4j.core.config.TrainingConfig;
+import org.distill4j.core.data.Batch;
+import org.distill4j.core.data.InMemoryExamples;
+import org.distill4j.core.graph.ModelGraph;
+import org.distill4j.core.listener.TrainingListener;
+import org.distill4j.core.train.BasicTrainer;
+import org.distill4j.core.train.GeneralDistiller;
+import org.distill4j.core.train.StepLosses;
+import org.distill4j.core.train.TrainingContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Gradients through a tiny BERT, dropout in training and inference, and BERT-to-BERT distillation with resume. */
+class BertTrainingTest {
+
+    @TempDir
+    Path dir;
+
+    private static final BertConfig TINY = new BertConfig(20, 8, 2, 2, 12, 10, 2, 1e-12, 0, 0, 0.02);
+
+    private static Batch batch(int n, int length, long seed) {
+        java.util.Random rng = new java.util.Random(seed);
+        int[][] ids = new int[n][length];
+        int[][] types = new int[n][length];
+        int[][] mask = new int[n][length];
+        int[] labels = new int[n];
+        int[][] tokenLabels = new int[n][length];
+        int[] start = new int[n];
+        int[] end = new int[n];
+        for (int i = 0; i < n; i++) {
+            int len = 3 + rng.nextInt(length - 2);
+            for (int t = 0; t < length; t++) {
+                ids[i][t] = t < len ? 1 + rng.nextInt(19) : 0;
+                mask[i][t] = t < len ? 1 : 0;
+                types[i][t] = t >= len / 2 && t < len ? 1 : 0;
+                tokenLabels[i][t] = t < len ? rng.nextInt(3) : -100;
+            }
+            labels[i] = ids[i][1] % 3;
+            start[i] = rng.nextInt(len);
+            end[i] = Math.min(len - 1, start[i] + rng.nextInt(3));
+        }
+        return new Batch(Map.of("input_ids", Nd4j.createFromArray(ids), "token_type_ids", Nd4j.createFromArray(types),
+                "attention_mask", Nd4j.createFromArray(mask), "labels", Nd4j.createFromArray(labels),
+                "token_labels", Nd4j.createFromArray(tokenLabels), "start_positions", Nd4j.createFromArray(start),
+                "end_positions", Nd4j.createFromArray(end)));
+    }
+
+    /** Double-precision gradient check of every parameter reached by the graph, for one head. */
+    private static void gradientCheck(BertHead head, int labels, String labelField) {
+        SameDiff sd = SameDiff.create();
+        var model = new BertModel(TINY, head, labels, DataType.DOUBLE);
+        var adaptor = model.build(sd, 3);
+        for (SDVariable v : sd.variables()) { // larger weights than BERT's 0.02 so the check is not flat
+            if (v.getVariableType() == VariableType.VARIABLE && v.getArr().rank() == 2 && !v.name().endsWith("word_embeddings")) {
+                v.getArr().muli(20);
+            }
+        }
+        Batch b = batch(3, 6, 1);
+        Map<String, INDArray> fields = new java.util.HashMap<>(b.fields());
+        if (labelField != null) {
+            fields.put("labels", b.get(labelField));
+        }
+        ModelGraph g = new ModelGraph(sd, adaptor);
+        Map<String, INDArray> feeds = g.feeds(new Batch(fields));
+        sd.getArrForVarName("bert/embeddings/word_rows").muli(20);
+        sd.setLossVariables("loss");
+        // Every parameter the graph reaches, plus the row holder through which the word table learns.
+        java.util.List<String> vars = new java.util.ArrayList<>(g.parameterNames());
+        vars.remove(BertModel.WORD_EMBEDDINGS);
+        vars.add("bert/embeddings/word_rows");
+        double worst = FiniteDifferences.worstRelativeError(sd, feeds, "loss", vars, 4, 17);
+        assertTrue(worst < 1e-4, head + ": worst relative gradient error " + worst);
+    }
+
+    @Test
+    void gradientsThroughSequenceClassification() {
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        try {
+            gradientCheck(BertHead.SEQUENCE_CLASSIFICATION, 3, null);
+            gradientCheck(BertHead.TOKEN_CLASSIFICATION, 3, "token_labels");
+            gradientCheck(BertHead.QUESTION_ANSWERING, 0, null);
+        } finally {
+            Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        }
+    }
+
+    @Test
+    void dropoutIsActiveWhileTrainingAndOffAtInference() {
+        BertConfig withDropout = new BertConfig(20, 16, 1, 2, 16, 10, 2, 1e-12, 0.5, 0.5, 0.02);
+        ModelGraph g = ModelGraph.create(new BertModel(withDropout, BertHead.NONE, 0), 3);
+        Batch b = batch(4, 8, 2);
+        INDArray inference1 = g.output(b, List.of("bert/hidden/0")).get("bert/hidden/0");
+        INDArray inference2 = g.output(b, List.of("bert/hidden/0")).get("bert/hidden/0");
+        assertEquals(inference1, inference2, "no dropout at inference");
+        g.setTraining(true);
+        Nd4j.getRandom().setSeed(11);
+        INDArray train1 = g.output(b, List.of("bert/hidden/0")).get("bert/hidden/0");
+        Nd4j.getRandom().setSeed(11);
+        INDArray train2 = g.output(b, List.of("bert/hidden/0")).get("bert/hidden/0");
+        Nd4j.getRandom().setSeed(12);
+        INDArray train3 = g.output(b, List.of("bert/hidden/0")).get("bert/hidden/0");
+        g.setTraining(false);
+        assertEquals(train1, train2, "the same seed gives the same mask");
+        assertNotEquals(train1, train3, "another seed gives another mask");
+        // Inverted dropout: kept entries are scaled by 1/keep, dropped ones are 0; about half are dropped.
+        INDArray ratio = train1.div(inference1);
+        long zeros = 0;
+        for (double r : ratio.data().asDouble()) {
+            assertTrue(Math.abs(r) < 1e-5 || Math.abs(r - 2.0) < 1e-4, "entry scaled by " + r);
+            zeros += Math.abs(r) < 1e-5 ? 1 : 0;
+        }
+        double dropped = (double) zeros / ratio.length();
+        assertTrue(dropped > 0.4 && dropped < 0.6, "dropped fraction " + dropped);
+    }
+
+    @Test
+    void dropoutGradientFlowsThroughKeptEntriesOnly() {
+        BertConfig withDropout = new BertConfig(20, 16, 1, 2, 16, 10, 2, 1e-12, 0.5, 0, 0.02);
+        ModelGraph g = ModelGraph.create(new BertModel(withDropout, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
+        g.setTraining(true);
+        Batch b = batch(4, 8, 2);
+        Map<String, INDArray> feeds = g.feeds(b);
+        g.sd().setLossVariables("loss");
+        Nd4j.getRandom().setSeed(5);
+        Map<String, INDArray> grads = g.sd().calculateGradients(feeds, List.of("bert/embeddings/word_rows", "classifier/kernel"));
+        INDArray rowsGrad = grads.get("bert/embeddings/word_rows");
+        assertTrue(rowsGrad.norm2Number().doubleValue() > 0, "gradient reaches the embeddings through dropout");
+        assertTrue(grads.get("classifier/kernel").norm2Number().doubleValue() > 0);
+    }
+
+    private static InMemoryExamples dataset(int n, long seed) {
+        Batch b = batch(n, 8, seed);
+        return new InMemoryExamples(Map.of("input_ids", b.get("input_ids"), "token_type_ids", b.get("token_type_ids"),
+                "attention_mask", b.get("attention_mask"), "labels", b.get("labels")));
+    }
+
+    private GeneralDistiller distiller(ModelGraph teacher, String out, TrainingListener listener, Path resume) {
+        BertConfig student = new BertConfig(20, 8, 1, 2, 16, 10, 2, 1e-12, 0.1, 0.1, 0.02);
+        var b = GeneralDistiller.builder()
+                .trainingConfig(TrainingConfig.builder().numEpochs(2).batchSize(8).seed(3).maxGradNorm(1.0)
+                        .optimizer(OptimizerConfig.adamW(1e-3)).outputDir(dir.resolve(out).toString()).build())
+                .distillationConfig(DistillationConfig.builder().temperature(4).hardLabelWeight(1).intermediateMatches(List.of(
+                        IntermediateMatch.hidden(2, 1, "hidden_mse").withProj(new ProjectionSpec("linear", 8, 16, null)),
+                        new IntermediateMatch(LayerRef.of(1), LayerRef.of(0), "attention", "attention_ce", 1.0, null, null),
+                        new IntermediateMatch(LayerRef.of(1), LayerRef.of(0), "value", "minilm_value", 1.0, null, 2)))
+                        .build())
+                .teacher(teacher).student(new BertModel(student, BertHead.SEQUENCE_CLASSIFICATION, 3));
+        if (listener != null) {
+            b.listener(listener);
+        }
+        if (resume != null) {
+            b.resumeFrom(resume);
+        }
+        return b.build();
+    }
+
+    @Test
+    void bertDistillsIntoASmallerBertAndResumesExactlyWithDropout() {
+        BertConfig teacherConfig = new BertConfig(20, 16, 2, 2, 32, 10, 2, 1e-12, 0.1, 0.1, 0.02);
+        BasicTrainer trainer = BasicTrainer.builder()
+                .trainingConfig(TrainingConfig.builder().numEpochs(2).batchSize(8).seed(1)
+                        .optimizer(OptimizerConfig.adamW(1e-3)).outputDir(dir.resolve("teacher").toString()).build())
+                .student(new BertModel(teacherConfig, BertHead.SEQUENCE_CLASSIFICATION, 3)).build();
+        trainer.train(dataset(48, 7));
+        ModelGraph teacher = trainer.trainedModel();
+
+        Set<String> terms = new HashSet<>();
+        GeneralDistiller full = distiller(teacher, "full", new TrainingListener() {
+            @Override
+            public void onStepEnd(TrainingContext ctx, StepLosses losses) {
+                terms.addAll(losses.unweighted().keySet());
+                losses.unweighted().values().forEach(v -> assertTrue(Double.isFinite(v)));
+            }
+        }, null);
+        full.train(dataset(40, 8));
+        assertEquals(Set.of("kd", "hard_label:loss", "match0:hidden_mse(T2,S1)", "match1:attention_ce(T1,S0)",
+                "match2:minilm_value(T1,S0)"), terms);
+
+        GeneralDistiller first = distiller(teacher, "split", new TrainingListener() {
+            @Override
+            public void onStepEnd(TrainingContext ctx, StepLosses losses) {
+                if (ctx.state().step() == 3) {
+                    ctx.requestStop("interrupted");
+                }
+            }
+        }, null);
+        first.train(dataset(40, 8));
+        GeneralDistiller resumed = distiller(teacher, "split", null, dir.resolve("split"));
+        resumed.train(dataset(40, 8));
+        for (String p : full.student().parameterNames()) {
+            assertTrue(full.student().sd().getArrForVarName(p).equalsWithEps(resumed.student().sd().getArrForVarName(p), 1e-6), p);
+        }
+    }
+}
