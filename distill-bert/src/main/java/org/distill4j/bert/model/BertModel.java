@@ -95,14 +95,14 @@ public final class BertModel implements ModelDefinition {
 
         ModelAdaptor build() {
             int d = config.hiddenSize();
-            SDVariable typeIds = sd.placeHolder("token_type_ids", DataType.INT, -1, -1);
-            SDVariable mask = sd.placeHolder("attention_mask", DataType.INT, -1, -1).castTo(dtype);
+            SDVariable typeIds = sd.placeHolder("token_type_ids", DataType.INT32, -1, -1);
+            SDVariable mask = sd.placeHolder("attention_mask", DataType.INT32, -1, -1).castTo(dtype);
             adaptor.input("token_type_ids").input("attention_mask").inputsMask("attention_mask").trainingFlag(TRAINING_FLAG);
 
             normal(WORD_EMBEDDINGS, config.vocabSize(), d);
             SDVariable words = sd.var("bert/embeddings/word_rows", Nd4j.zeros(dtype, 1, 1, d));
             adaptor.lookup(WORD_EMBEDDINGS, "input_ids", words.name());
-            SDVariable length = sd.sizeAt(words, 1).castTo(DataType.INT);
+            SDVariable length = sd.sizeAt(words, 1).castTo(DataType.INT32);
             SDVariable positions = oneHotRange(length, config.maxPositionEmbeddings());           // [L, P]
             SDVariable positionEmb = sd.mmul(positions, normal("bert/embeddings/position_embeddings",
                     config.maxPositionEmbeddings(), d));                                           // [L, D]
@@ -155,7 +155,7 @@ public final class BertModel implements ModelDefinition {
                 }
                 case SEQUENCE_CLASSIFICATION -> {
                     SDVariable logits = sd.identity("logits", linear("classifier", dropout(pooled, config.hiddenDropoutProb(), -1, d), d, labels));
-                    SDVariable gold = sd.placeHolder("labels", DataType.INT, -1);
+                    SDVariable gold = sd.placeHolder("labels", DataType.INT32, -1);
                     SDVariable oneHot = sd.oneHot(gold, labels).castTo(dtype);
                     sd.identity("loss", SdMath.sumLast(oneHot.mul(SdMath.logSoftmaxLast(sd, logits))).mean().neg());
                     adaptor.input("labels").logits("logits").labels("labels").losses("loss");
@@ -169,9 +169,9 @@ public final class BertModel implements ModelDefinition {
                 }
                 case TOKEN_CLASSIFICATION -> {
                     SDVariable logits = sd.identity("logits", dense("classifier", dropout(sequence, config.hiddenDropoutProb(), -1, -2, d), d, labels));
-                    SDVariable gold = sd.placeHolder("labels", DataType.INT, -1, -1);
+                    SDVariable gold = sd.placeHolder("labels", DataType.INT32, -1, -1);
                     SDVariable valid = gold.gte(0).castTo(dtype);                                  // -100 = ignore
-                    SDVariable safe = sd.math.max(gold, sd.constant(Nd4j.scalar(DataType.INT, 0)));
+                    SDVariable safe = sd.math.max(gold, sd.constant(Nd4j.scalar(DataType.INT32, 0)));
                     SDVariable oneHot = sd.oneHot(safe, labels).castTo(dtype);
                     SDVariable perToken = SdMath.sumLast(oneHot.mul(SdMath.logSoftmaxLast(sd, logits))).neg();
                     sd.identity("loss", perToken.mul(valid).sum().div(valid.sum().add(1e-12)));
@@ -181,9 +181,9 @@ public final class BertModel implements ModelDefinition {
                     SDVariable both = dense("qa_outputs", sequence, d, 2);                        // [B, L, 2]
                     SDVariable start = sd.identity("start_logits", both.get(SDIndex.all(), SDIndex.all(), SDIndex.point(0)));
                     SDVariable end = sd.identity("end_logits", both.get(SDIndex.all(), SDIndex.all(), SDIndex.point(1)));
-                    SDVariable length = sd.sizeAt(sequence, 1).castTo(DataType.INT);
-                    SDVariable startGold = sd.placeHolder("start_positions", DataType.INT, -1);
-                    SDVariable endGold = sd.placeHolder("end_positions", DataType.INT, -1);
+                    SDVariable length = sd.sizeAt(sequence, 1).castTo(DataType.INT32);
+                    SDVariable startGold = sd.placeHolder("start_positions", DataType.INT32, -1);
+                    SDVariable endGold = sd.placeHolder("end_positions", DataType.INT32, -1);
                     SDVariable startLoss = positionLoss(start, startGold, length);
                     SDVariable endLoss = positionLoss(end, endGold, length);
                     sd.identity("loss", startLoss.add(endLoss).div(2.0));
@@ -195,18 +195,18 @@ public final class BertModel implements ModelDefinition {
 
         /** Cross-entropy over sequence positions: logits [B, L], gold [B]. */
         private SDVariable positionLoss(SDVariable logits, SDVariable gold, SDVariable length) {
-            SDVariable positions = sd.range(sd.constant(Nd4j.scalar(DataType.INT, 0)), length,
-                    sd.constant(Nd4j.scalar(DataType.INT, 1)), DataType.INT);
+            SDVariable positions = sd.range(sd.constant(Nd4j.scalar(DataType.INT32, 0)), length,
+                    sd.constant(Nd4j.scalar(DataType.INT32, 1)), DataType.INT32);
             SDVariable oneHot = sd.eq(sd.expandDims(gold, 1), sd.expandDims(positions, 0)).castTo(dtype);
             return SdMath.sumLast(oneHot.mul(SdMath.logSoftmaxLast(sd, logits))).mean().neg();
         }
 
         /** [n, size]: row i is the one-hot vector of i, for i < n (n dynamic). */
         private SDVariable oneHotRange(SDVariable n, int size) {
-            SDVariable zero = sd.constant(Nd4j.scalar(DataType.INT, 0));
-            SDVariable one = sd.constant(Nd4j.scalar(DataType.INT, 1));
-            SDVariable rows = sd.range(zero, n, one, DataType.INT);
-            SDVariable cols = sd.range(zero, sd.constant(Nd4j.scalar(DataType.INT, size)), one, DataType.INT);
+            SDVariable zero = sd.constant(Nd4j.scalar(DataType.INT32, 0));
+            SDVariable one = sd.constant(Nd4j.scalar(DataType.INT32, 1));
+            SDVariable rows = sd.range(zero, n, one, DataType.INT32);
+            SDVariable cols = sd.range(zero, sd.constant(Nd4j.scalar(DataType.INT32, size)), one, DataType.INT32);
             return sd.eq(sd.expandDims(rows, 1), sd.expandDims(cols, 0)).castTo(dtype);
         }
 

@@ -61,7 +61,7 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
     /** table[ids]: [B, L] ids -> [B, L, D] rows (a copy). */
     private INDArray lookupRows(EmbeddingLookup l, INDArray ids) {
         INDArray table = sd.getArrForVarName(l.table());
-        int[] flat = ids.castTo(DataType.INT).dup().reshape(-1).toIntVector();
+        int[] flat = ids.castTo(DataType.INT32).dup().reshape(-1).toIntVector();
         long vocab = table.size(0);
         for (int i = 0; i < flat.length; i++) {
             if (flat[i] < 0 || flat[i] >= vocab) {
@@ -87,7 +87,7 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
                 continue;
             }
             INDArray table = sd.getArrForVarName(l.table());
-            INDArray ids = batch.get(l.ids()).castTo(DataType.INT).dup().reshape(-1);
+            INDArray ids = batch.get(l.ids()).castTo(DataType.INT32).dup().reshape(-1);
             INDArray updates = rowGrad.castTo(table.dataType()).dup().reshape(ids.length(), table.size(1));
             INDArray tableGrad = Nd4j.zeros(table.dataType(), table.shape());
             var scatter = new org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd(tableGrad, ids, updates);

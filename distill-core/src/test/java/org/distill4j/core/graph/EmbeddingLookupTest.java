@@ -48,9 +48,9 @@ class EmbeddingLookupTest {
             labels[i] = ids[i * length] % 3;
         }
         return new InMemoryExamples(Map.of(
-                "ids", Nd4j.createFromArray(ids).reshape(n, length).castTo(DataType.INT),
+                "ids", Nd4j.createFromArray(ids).reshape(n, length).castTo(DataType.INT32),
                 "mask", Nd4j.create(mask, new long[]{n, length}, 'c'),
-                "label", Nd4j.createFromArray(labels).castTo(DataType.INT)));
+                "label", Nd4j.createFromArray(labels).castTo(DataType.INT32)));
     }
 
     private static Map<String, INDArray> gradients(ModelGraph g, Batch batch) {

@@ -34,7 +34,7 @@ public final class BagOfEmbeddings implements ModelDefinition {
     public ModelAdaptor build(SameDiff sd, long seed) {
         Random rng = new Random(seed);
         SDVariable mask = sd.placeHolder("mask", dtype, -1, -1);
-        SDVariable label = sd.placeHolder("label", DataType.INT, -1);
+        SDVariable label = sd.placeHolder("label", DataType.INT32, -1);
         SDVariable table = sd.var("emb/table", gaussian(rng, vocab, width, 0.5));
         ModelAdaptor.Builder adaptor = ModelAdaptor.builder().input("mask").input("label");
         SDVariable tokens;
@@ -42,11 +42,11 @@ public final class BagOfEmbeddings implements ModelDefinition {
             tokens = sd.var("emb/rows", Nd4j.zeros(dtype, 1, 1, width));
             adaptor.lookup("emb/table", "ids", "emb/rows");
         } else {
-            SDVariable ids = sd.placeHolder("ids", DataType.INT, -1, -1);
+            SDVariable ids = sd.placeHolder("ids", DataType.INT32, -1, -1);
             adaptor.input("ids");
             SDVariable oneHot = sd.oneHot(ids, vocab).castTo(dtype);
             tokens = sd.reshape(sd.mmul(sd.reshape(oneHot, -1, vocab), table),
-                    sd.concat(0, ids.shape().castTo(DataType.LONG), sd.constant(Nd4j.createFromArray((long) width))));
+                    sd.concat(0, ids.shape().castTo(DataType.INT64), sd.constant(Nd4j.createFromArray((long) width))));
         }
         SDVariable w = sd.var("dense/W", gaussian(rng, width, width, 0.3));
         SDVariable flat = sd.reshape(tokens, -1, width);

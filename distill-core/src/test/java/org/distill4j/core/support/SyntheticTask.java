@@ -67,7 +67,7 @@ public final class SyntheticTask {
         return new InMemoryExamples(Map.of(
                 "features", features,
                 "mask", Nd4j.create(mask, new long[]{n, LENGTH}, 'c'),
-                "label", Nd4j.createFromArray(labels).castTo(DataType.INT)));
+                "label", Nd4j.createFromArray(labels).castTo(DataType.INT32)));
     }
 
     private static double[][] gaussian(Random rng, int rows, int cols) {

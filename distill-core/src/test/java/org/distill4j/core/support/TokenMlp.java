@@ -35,7 +35,7 @@ public final class TokenMlp implements ModelDefinition {
         Random rng = new Random(seed);
         SDVariable x = sd.placeHolder("features", DataType.FLOAT, -1, -1, features);
         SDVariable mask = sd.placeHolder("mask", DataType.FLOAT, -1, -1);
-        SDVariable label = sd.placeHolder("label", DataType.INT, -1);
+        SDVariable label = sd.placeHolder("label", DataType.INT32, -1);
         List<String> hidden = new ArrayList<>();
         SDVariable h = dense(sd, "embed", x, features, width, rng);
         hidden.add(h.name());

@@ -55,9 +55,9 @@ public final class MajorityTokenTask {
             labels[i] = winner(counts);
         }
         return new InMemoryExamples(Map.of(
-                "input_ids", Nd4j.createFromArray(ids).reshape(n, LENGTH).castTo(DataType.INT),
-                "attention_mask", Nd4j.createFromArray(mask).reshape(n, LENGTH).castTo(DataType.INT),
-                "label", Nd4j.createFromArray(labels).castTo(DataType.INT)));
+                "input_ids", Nd4j.createFromArray(ids).reshape(n, LENGTH).castTo(DataType.INT32),
+                "attention_mask", Nd4j.createFromArray(mask).reshape(n, LENGTH).castTo(DataType.INT32),
+                "label", Nd4j.createFromArray(labels).castTo(DataType.INT32)));
     }
 
     /** The strictly largest group, or -1 on a tie. */

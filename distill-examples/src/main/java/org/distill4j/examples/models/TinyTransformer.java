@@ -62,9 +62,9 @@ public final class TinyTransformer implements ModelDefinition {
     @Override
     public ModelAdaptor build(SameDiff sd, long seed) {
         Random rng = new Random(seed);
-        SDVariable ids = sd.placeHolder("input_ids", DataType.INT, -1, maxLength);
-        SDVariable mask = sd.placeHolder("attention_mask", DataType.INT, -1, maxLength).castTo(dtype);
-        SDVariable label = sd.placeHolder("label", DataType.INT, -1);
+        SDVariable ids = sd.placeHolder("input_ids", DataType.INT32, -1, maxLength);
+        SDVariable mask = sd.placeHolder("attention_mask", DataType.INT32, -1, maxLength).castTo(dtype);
+        SDVariable label = sd.placeHolder("label", DataType.INT32, -1);
 
         SDVariable oneHot = sd.oneHot(ids, vocab).castTo(dtype);                          // [B, L, V]
         SDVariable words = sd.mmul(sd.reshape(oneHot, -1, vocab), normal(sd, "embed/words", rng, vocab, width));
