@@ -49,7 +49,7 @@ public abstract class Distiller {
     private final DistillationPlan plan;
     private ModelGraph student;
     private LossWiring.Result wiring;
-    private TeacherOutputs teacherOutputs;
+    private TeacherEnsemble teacherOutputs;
     private DataType dtype;
     private final Map<String, List<INDArray>> optimizerState = new LinkedHashMap<>();
 
@@ -64,12 +64,16 @@ public abstract class Distiller {
      * @param listeners    listeners, in call order
      * @param evaluator    called at each checkpoint, or null
      * @param resumeFrom   a checkpoint file, or a folder whose latest checkpoint to resume, or null
+     * @param otherTeachers further teachers whose logits are averaged into the KD target (may be empty)
+     * @param teacherWeights weights of {@code teacher} then {@code otherTeachers} in that average (empty: equal)
      */
     public record Setup(TrainingConfig training, DistillationConfig distillation, ModelGraph teacher,
                         ModelDefinition student, Registries registries, List<TrainingListener> listeners,
-                        Evaluator evaluator, Path resumeFrom) {
+                        Evaluator evaluator, Path resumeFrom, List<ModelGraph> otherTeachers, List<Double> teacherWeights) {
         public Setup {
             listeners = List.copyOf(listeners);
+            otherTeachers = List.copyOf(otherTeachers == null ? List.of() : otherTeachers);
+            teacherWeights = List.copyOf(teacherWeights == null ? List.of() : teacherWeights);
         }
     }
 
@@ -87,6 +91,31 @@ public abstract class Distiller {
         if (setup.teacher() != null) {
             setup.teacher().adaptor().validate(setup.teacher().sd(), "teacher");
             setup.teacher().setTraining(false); // the teacher never runs dropout
+        }
+        for (int k = 0; k < setup.otherTeachers().size(); k++) {
+            ModelGraph t = setup.otherTeachers().get(k);
+            t.adaptor().validate(t.sd(), "teachers[" + (k + 1) + "]");
+            t.setTraining(false);
+            if (setup.teacher() != null && t.adaptor().logits().size() != setup.teacher().adaptor().logits().size()) {
+                throw new ConfigException("teachers[" + (k + 1) + "] adaptor.logits", t.adaptor().logits(),
+                        "every teacher must name as many logits outputs as teachers[0] (" + setup.teacher().adaptor().logits() + ")");
+            }
+        }
+        int teacherCount = (setup.teacher() == null ? 0 : 1) + setup.otherTeachers().size();
+        if (!setup.teacherWeights().isEmpty()) {
+            if (setup.teacherWeights().size() != teacherCount) {
+                throw new ConfigException("teacher weights", setup.teacherWeights(), "give one weight per teacher (" + teacherCount + ")");
+            }
+            double sum = 0;
+            for (double w : setup.teacherWeights()) {
+                if (!(w >= 0) || Double.isInfinite(w)) {
+                    throw new ConfigException("teacher weights", setup.teacherWeights(), "weights must be finite and >= 0");
+                }
+                sum += w;
+            }
+            if (!(sum > 0)) {
+                throw new ConfigException("teacher weights", setup.teacherWeights(), "at least one weight must be > 0");
+            }
         }
         this.plan = DistillationPlan.resolve(mode, setup.training(), setup.distillation(), setup.registries(),
                 setup.teacher() == null ? null : setup.teacher().adaptor(), student.adaptor());
@@ -165,10 +194,7 @@ public abstract class Distiller {
             throw e;
         }
         if (setup.teacher() != null) {
-            DistillationConfig dc = plan.config();
-            List<String> shifted = dc.probabilityShift() ? setup.teacher().adaptor().logits() : List.of();
-            String labelsField = dc.probabilityShift() ? student.adaptor().inputs().get(student.adaptor().labels()) : null;
-            teacherOutputs = new TeacherOutputs(setup.teacher(), teacherNames, dc.isCachingLogits(), shifted, labelsField);
+            teacherOutputs = teacherEnsemble(first, teacherNames);
         }
         Optimizer optimizer = plan.optimizer();
         for (ParamGroup g : wiring.groups()) {
@@ -180,6 +206,42 @@ public abstract class Distiller {
                 optimizerState.put(p, state);
             }
         }
+    }
+
+    /** Outputs of every teacher, checked on the first batch: other teachers' logits must match the first's shapes. */
+    private TeacherEnsemble teacherEnsemble(Batch first, List<String> teacherNames) {
+        DistillationConfig dc = plan.config();
+        String labelsField = dc.probabilityShift() ? student.adaptor().inputs().get(student.adaptor().labels()) : null;
+        List<String> mainLogits = setup.teacher().adaptor().logits();
+        TeacherOutputs main = new TeacherOutputs(setup.teacher(), teacherNames, dc.isCachingLogits(),
+                dc.probabilityShift() ? mainLogits : List.of(), labelsField);
+        List<TeacherOutputs> others = new ArrayList<>();
+        List<List<String>> otherLogits = new ArrayList<>();
+        boolean kd = teacherNames.stream().anyMatch(mainLogits::contains);
+        for (int k = 0; k < setup.otherTeachers().size(); k++) {
+            ModelGraph t = setup.otherTeachers().get(k);
+            List<String> logits = kd ? t.adaptor().logits() : List.of();
+            if (kd) {
+                Map<String, INDArray> probe = t.output(first, logits);
+                Map<String, INDArray> reference = setup.teacher().output(first, mainLogits);
+                for (int i = 0; i < logits.size(); i++) {
+                    long[] shape = probe.get(logits.get(i)).shape();
+                    long[] expected = reference.get(mainLogits.get(i)).shape();
+                    if (!Arrays.equals(shape, expected)) {
+                        throw new ConfigException("teachers[" + (k + 1) + "] adaptor.logits[" + i + "]",
+                                logits.get(i) + " " + Arrays.toString(shape), "must have the shape of teachers[0]'s "
+                                + mainLogits.get(i) + " " + Arrays.toString(expected) + " (the same label space)");
+                    }
+                }
+            }
+            others.add(new TeacherOutputs(t, logits, dc.isCachingLogits(), dc.probabilityShift() ? logits : List.of(), labelsField));
+            otherLogits.add(logits);
+        }
+        List<Double> weights = setup.teacherWeights();
+        if (weights.isEmpty()) {
+            weights = java.util.Collections.nCopies(1 + others.size(), 1.0);
+        }
+        return new TeacherEnsemble(main, mainLogits, others, otherLogits, weights);
     }
 
     /**
@@ -214,6 +276,8 @@ public abstract class Distiller {
         private TrainingConfig training = TrainingConfig.defaults();
         private DistillationConfig distillation = DistillationConfig.defaults();
         private ModelGraph teacher;
+        private List<ModelGraph> otherTeachers = List.of();
+        private List<Double> teacherWeights = List.of();
         private ModelDefinition student;
         private Registries registries = Registries.defaults();
         private final List<TrainingListener> listeners = new ArrayList<>();
@@ -232,6 +296,19 @@ public abstract class Distiller {
         public Builder<D> experiment(ExperimentConfig v) { training = v.training(); distillation = v.distillation(); return this; }
         /** The frozen teacher. */
         public Builder<D> teacher(ModelGraph v) { teacher = v; return this; }
+        /**
+         * Several frozen teachers: the KD target is the weighted mean of their logits; intermediate matches use the
+         * first. Weights (one per teacher, >= 0) are normalised; pass an empty list for equal weights.
+         */
+        public Builder<D> teachers(List<ModelGraph> all, List<Double> weights) {
+            if (all.isEmpty()) {
+                throw new ConfigException("teachers", "[]", "give at least one teacher");
+            }
+            teacher = all.get(0);
+            otherTeachers = List.copyOf(all.subList(1, all.size()));
+            teacherWeights = List.copyOf(weights);
+            return this;
+        }
         /** The student's definition; it is built with the training seed. */
         public Builder<D> student(ModelDefinition v) { student = v; return this; }
         /** Registries to resolve names in (default: the built-ins). */
@@ -245,7 +322,8 @@ public abstract class Distiller {
 
         /** Validates everything that can be checked without data and builds the distiller. */
         public D build() {
-            return factory.apply(new Setup(training, distillation, teacher, student, registries, listeners, evaluator, resumeFrom));
+            return factory.apply(new Setup(training, distillation, teacher, student, registries, listeners, evaluator,
+                    resumeFrom, otherTeachers, teacherWeights));
         }
     }
 
