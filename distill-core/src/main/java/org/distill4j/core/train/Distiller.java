@@ -66,10 +66,12 @@ public abstract class Distiller {
      * @param resumeFrom   a checkpoint file, or a folder whose latest checkpoint to resume, or null
      * @param otherTeachers further teachers whose logits are averaged into the KD target (may be empty)
      * @param teacherWeights weights of {@code teacher} then {@code otherTeachers} in that average (empty: equal)
+     * @param postprocessor transforms each micro-batch before the models see it, or null
      */
     public record Setup(TrainingConfig training, DistillationConfig distillation, ModelGraph teacher,
                         ModelDefinition student, Registries registries, List<TrainingListener> listeners,
-                        Evaluator evaluator, Path resumeFrom, List<ModelGraph> otherTeachers, List<Double> teacherWeights) {
+                        Evaluator evaluator, Path resumeFrom, List<ModelGraph> otherTeachers, List<Double> teacherWeights,
+                        org.distill4j.core.data.BatchPostprocessor postprocessor) {
         public Setup {
             listeners = List.copyOf(listeners);
             otherTeachers = List.copyOf(otherTeachers == null ? List.of() : otherTeachers);
@@ -100,6 +102,10 @@ public abstract class Distiller {
                 throw new ConfigException("teachers[" + (k + 1) + "] adaptor.logits", t.adaptor().logits(),
                         "every teacher must name as many logits outputs as teachers[0] (" + setup.teacher().adaptor().logits() + ")");
             }
+        }
+        if (setup.postprocessor() != null && setup.distillation().isCachingLogits()) {
+            throw new ConfigException("distillation.is_caching_logits", true, "teacher outputs are cached per example, "
+                    + "but a batch post-processor changes the examples each time; turn one of them off");
         }
         int teacherCount = (setup.teacher() == null ? 0 : 1) + setup.otherTeachers().size();
         if (!setup.teacherWeights().isEmpty()) {
@@ -278,6 +284,7 @@ public abstract class Distiller {
         private ModelGraph teacher;
         private List<ModelGraph> otherTeachers = List.of();
         private List<Double> teacherWeights = List.of();
+        private org.distill4j.core.data.BatchPostprocessor postprocessor;
         private ModelDefinition student;
         private Registries registries = Registries.defaults();
         private final List<TrainingListener> listeners = new ArrayList<>();
@@ -315,6 +322,8 @@ public abstract class Distiller {
         public Builder<D> registries(Registries v) { registries = v; return this; }
         /** Adds a listener. */
         public Builder<D> listener(TrainingListener v) { listeners.add(v); return this; }
+        /** Transforms each micro-batch before teacher and student see it (data augmentation). */
+        public Builder<D> batchPostprocessor(org.distill4j.core.data.BatchPostprocessor v) { postprocessor = v; return this; }
         /** Called at each checkpoint. */
         public Builder<D> evaluator(Evaluator v) { evaluator = v; return this; }
         /** Resume from a checkpoint file, or from the latest checkpoint in a folder. */
@@ -323,7 +332,7 @@ public abstract class Distiller {
         /** Validates everything that can be checked without data and builds the distiller. */
         public D build() {
             return factory.apply(new Setup(training, distillation, teacher, student, registries, listeners, evaluator,
-                    resumeFrom, otherTeachers, teacherWeights));
+                    resumeFrom, otherTeachers, teacherWeights, postprocessor));
         }
     }
 
@@ -485,6 +494,13 @@ public abstract class Distiller {
             for (int j = 0; j < groups.size(); j++) {
                 int[] idx = groups.get(j);
                 Batch batch = data.batch(idx);
+                if (setup.postprocessor() != null) {
+                    batch = setup.postprocessor().process(batch, new java.util.Random(tc.seed() * 6151L + step * 97L + j));
+                    if (batch.size() != idx.length) {
+                        throw new IllegalStateException("the batch post-processor returned " + batch.size()
+                                + " examples for a micro-batch of " + idx.length);
+                    }
+                }
                 // Seed, then switch to training, then draw the feeds: dropout masks are drawn in feeds() and must
                 // depend only on (seed, step, micro-batch) so a resumed run repeats them.
                 Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j);
