@@ -67,15 +67,17 @@ public abstract class Distiller {
      * @param otherTeachers further teachers whose logits are averaged into the KD target (may be empty)
      * @param teacherWeights weights of {@code teacher} then {@code otherTeachers} in that average (empty: equal)
      * @param postprocessor transforms each micro-batch before the models see it, or null
+     * @param teacherTemperatures one temperature per teacher (empty: the distillation temperature for all)
      */
     public record Setup(TrainingConfig training, DistillationConfig distillation, ModelGraph teacher,
                         ModelDefinition student, Registries registries, List<TrainingListener> listeners,
                         Evaluator evaluator, Path resumeFrom, List<ModelGraph> otherTeachers, List<Double> teacherWeights,
-                        org.distill4j.core.data.BatchPostprocessor postprocessor) {
+                        org.distill4j.core.data.BatchPostprocessor postprocessor, List<Double> teacherTemperatures) {
         public Setup {
             listeners = List.copyOf(listeners);
             otherTeachers = List.copyOf(otherTeachers == null ? List.of() : otherTeachers);
             teacherWeights = List.copyOf(teacherWeights == null ? List.of() : teacherWeights);
+            teacherTemperatures = List.copyOf(teacherTemperatures == null ? List.of() : teacherTemperatures);
         }
     }
 
@@ -101,6 +103,17 @@ public abstract class Distiller {
             if (setup.teacher() != null && t.adaptor().logits().size() != setup.teacher().adaptor().logits().size()) {
                 throw new ConfigException("teachers[" + (k + 1) + "] adaptor.logits", t.adaptor().logits(),
                         "every teacher must name as many logits outputs as teachers[0] (" + setup.teacher().adaptor().logits() + ")");
+            }
+        }
+        if (!setup.teacherTemperatures().isEmpty()) {
+            int count = (setup.teacher() == null ? 0 : 1) + setup.otherTeachers().size();
+            if (setup.teacherTemperatures().size() != count || setup.teacherTemperatures().stream().anyMatch(t -> !(t > 0) || t.isInfinite())) {
+                throw new ConfigException("teacher temperatures", setup.teacherTemperatures(),
+                        "give one finite temperature > 0 per teacher (" + count + ")");
+            }
+            if (!List.of("ce", "mse", "bce").contains(setup.distillation().kdLossType())) {
+                throw new ConfigException("distillation.kd_loss_type", setup.distillation().kdLossType(),
+                        "per-teacher temperatures are defined for ce, mse and bce");
             }
         }
         if (setup.postprocessor() != null && setup.distillation().isCachingLogits()) {
@@ -247,7 +260,8 @@ public abstract class Distiller {
         if (weights.isEmpty()) {
             weights = java.util.Collections.nCopies(1 + others.size(), 1.0);
         }
-        return new TeacherEnsemble(main, mainLogits, others, otherLogits, weights);
+        return new TeacherEnsemble(main, mainLogits, others, otherLogits, weights, setup.teacherTemperatures(),
+                dc.temperature(), dc.kdLossType());
     }
 
     /**
@@ -285,6 +299,7 @@ public abstract class Distiller {
         private List<ModelGraph> otherTeachers = List.of();
         private List<Double> teacherWeights = List.of();
         private org.distill4j.core.data.BatchPostprocessor postprocessor;
+        private List<Double> teacherTemperatures = List.of();
         private ModelDefinition student;
         private Registries registries = Registries.defaults();
         private final List<TrainingListener> listeners = new ArrayList<>();
@@ -322,6 +337,11 @@ public abstract class Distiller {
         public Builder<D> registries(Registries v) { registries = v; return this; }
         /** Adds a listener. */
         public Builder<D> listener(TrainingListener v) { listeners.add(v); return this; }
+        /**
+         * One temperature per teacher (in {@link #teachers} order): the KD target becomes the weighted mixture of each
+         * teacher's prediction at its own temperature, compared with the student's at the distillation temperature.
+         */
+        public Builder<D> teacherTemperatures(List<Double> v) { teacherTemperatures = List.copyOf(v); return this; }
         /** Transforms each micro-batch before teacher and student see it (data augmentation). */
         public Builder<D> batchPostprocessor(org.distill4j.core.data.BatchPostprocessor v) { postprocessor = v; return this; }
         /** Called at each checkpoint. */
@@ -332,7 +352,7 @@ public abstract class Distiller {
         /** Validates everything that can be checked without data and builds the distiller. */
         public D build() {
             return factory.apply(new Setup(training, distillation, teacher, student, registries, listeners, evaluator,
-                    resumeFrom, otherTeachers, teacherWeights, postprocessor));
+                    resumeFrom, otherTeachers, teacherWeights, postprocessor, teacherTemperatures));
         }
     }
 

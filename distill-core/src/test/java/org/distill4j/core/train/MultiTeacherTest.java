@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Several teachers: the KD target is the weighted mean of their logits. */
 class MultiTeacherTest {
@@ -51,6 +52,44 @@ class MultiTeacherTest {
         INDArray lb = b.output(batch, List.of("logits")).get("logits");
         INDArray expected = la.mul(0.75).add(lb.mul(0.25));
         assertTrue(expected.equalsWithEps(mean, 1e-6), expected + "\nvs\n" + mean);
+    }
+
+    @Test
+    void perTeacherTemperaturesGiveTheMixtureOfTemperedPredictions() {
+        ModelGraph a = Runs.teacher(dir);
+        ModelGraph b = secondTeacher(SyntheticTask.CLASSES);
+        int[] idx = {0, 1, 2, 3, 4};
+        Batch batch = Runs.data().batch(idx);
+        INDArray la = a.output(batch, List.of("logits")).get("logits");
+        INDArray lb = b.output(batch, List.of("logits")).get("logits");
+        for (String type : List.of("ce", "mse", "bce")) {
+            TeacherEnsemble ensemble = new TeacherEnsemble(
+                    new TeacherOutputs(a, List.of("logits"), false, List.of(), null), List.of("logits"),
+                    List.of(new TeacherOutputs(b, List.of("logits"), false, List.of(), null)), List.of(List.of("logits")),
+                    List.of(1.0, 3.0), List.of(2.0, 5.0), 4.0, type);
+            INDArray z = ensemble.forBatch(batch, idx, DataType.FLOAT).get("logits").div(4.0);
+            INDArray expected;
+            INDArray actual;
+            switch (type) {
+                case "ce" -> {
+                    expected = Transforms.softmax(la.div(2.0)).mul(0.25).add(Transforms.softmax(lb.div(5.0)).mul(0.75));
+                    actual = Transforms.softmax(z);
+                }
+                case "bce" -> {
+                    expected = Transforms.sigmoid(la.div(2.0)).mul(0.25).add(Transforms.sigmoid(lb.div(5.0)).mul(0.75));
+                    actual = Transforms.sigmoid(z);
+                }
+                default -> {
+                    expected = la.div(2.0).mul(0.25).add(lb.div(5.0).mul(0.75));
+                    actual = z;
+                }
+            }
+            assertTrue(expected.equalsWithEps(actual, 1e-5), type + ": " + expected + " vs " + actual);
+        }
+        assertThrows(ConfigException.class, () -> multi("t1", List.of(a, b), List.of()).teacherTemperatures(List.of(2.0)).build());
+        assertThrows(ConfigException.class, () -> multi("t2", List.of(a, b), List.of()).teacherTemperatures(List.of(2.0, 0.0)).build());
+        MultiTeacherDistiller d = multi("t3", List.of(a, b), List.of()).teacherTemperatures(List.of(2.0, 6.0)).build();
+        d.train(Runs.data());
     }
 
     private Distiller.Builder<MultiTeacherDistiller> multi(String out, List<ModelGraph> teachers, List<Double> weights) {
