@@ -87,12 +87,23 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
                 continue;
             }
             INDArray table = sd.getArrForVarName(l.table());
-            INDArray ids = batch.get(l.ids()).castTo(DataType.INT32).dup().reshape(-1);
-            INDArray updates = rowGrad.castTo(table.dataType()).dup().reshape(ids.length(), table.size(1));
+            int[] ids = batch.get(l.ids()).castTo(DataType.INT32).dup().reshape(-1).toIntVector();
+            int width = (int) table.size(1);
+            double[] rows = rowGrad.castTo(DataType.DOUBLE).dup().reshape(-1).toDoubleVector();
+            // Summed in token order on one thread so runs repeat bit for bit (resume, same seed). With ND4J's
+            // parallel scatter_add the BERT resume test failed intermittently: last-bit differences, which Adam's
+            // division by sqrt(v) turns into visible ones.
+            Map<Integer, double[]> sums = new java.util.TreeMap<>();
+            for (int i = 0; i < ids.length; i++) {
+                double[] sum = sums.computeIfAbsent(ids[i], k -> new double[width]);
+                for (int d = 0; d < width; d++) {
+                    sum[d] += rows[i * width + d];
+                }
+            }
             INDArray tableGrad = Nd4j.zeros(table.dataType(), table.shape());
-            var scatter = new org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd(tableGrad, ids, updates);
-            scatter.addOutputArgument(tableGrad); // in place: rows of repeated ids accumulate
-            Nd4j.exec(scatter);
+            for (Map.Entry<Integer, double[]> e : sums.entrySet()) {
+                tableGrad.putRow(e.getKey(), Nd4j.createFromArray(e.getValue()).castTo(table.dataType()));
+            }
             grads.merge(l.table(), tableGrad, INDArray::addi);
         }
     }

@@ -80,8 +80,10 @@ class EmbeddingLookupTest {
 
     private BasicTrainer trainer(boolean lookup, String out) {
         return BasicTrainer.builder()
+                // SGD, not Adam: Adam divides by sqrt(v), which turns float rounding in near-zero gradients (the
+                // scatter-add and the one-hot product sum in different orders) into full-size steps.
                 .trainingConfig(TrainingConfig.builder().numEpochs(2).batchSize(8).seed(5)
-                        .optimizer(OptimizerConfig.adamW(1e-2)).outputDir(dir.resolve(out).toString()).build())
+                        .optimizer(OptimizerConfig.adamW(0.1).withName("sgd")).outputDir(dir.resolve(out).toString()).build())
                 .student(new BagOfEmbeddings(10, 6, 3, lookup, DataType.FLOAT)).build();
     }
 
