@@ -68,16 +68,19 @@ public abstract class Distiller {
      * @param teacherWeights weights of {@code teacher} then {@code otherTeachers} in that average (empty: equal)
      * @param postprocessor transforms each micro-batch before the models see it, or null
      * @param teacherTemperatures one temperature per teacher (empty: the distillation temperature for all)
+     * @param initialWeights student parameters to start from (e.g. the previous stage's), by name; may be empty
      */
     public record Setup(TrainingConfig training, DistillationConfig distillation, ModelGraph teacher,
                         ModelDefinition student, Registries registries, List<TrainingListener> listeners,
                         Evaluator evaluator, Path resumeFrom, List<ModelGraph> otherTeachers, List<Double> teacherWeights,
-                        org.distill4j.core.data.BatchPostprocessor postprocessor, List<Double> teacherTemperatures) {
+                        org.distill4j.core.data.BatchPostprocessor postprocessor, List<Double> teacherTemperatures,
+                        Map<String, INDArray> initialWeights) {
         public Setup {
             listeners = List.copyOf(listeners);
             otherTeachers = List.copyOf(otherTeachers == null ? List.of() : otherTeachers);
             teacherWeights = List.copyOf(teacherWeights == null ? List.of() : teacherWeights);
             teacherTemperatures = List.copyOf(teacherTemperatures == null ? List.of() : teacherTemperatures);
+            initialWeights = Map.copyOf(initialWeights == null ? Map.of() : initialWeights);
         }
     }
 
@@ -92,6 +95,7 @@ public abstract class Distiller {
         checkDevice(setup.training().device());
         this.student = ModelGraph.create(setup.student(), setup.training().seed());
         student.adaptor().validate(student.sd(), "student");
+        startFrom(setup.initialWeights());
         if (setup.teacher() != null) {
             setup.teacher().adaptor().validate(setup.teacher().sd(), "teacher");
             setup.teacher().setTraining(false); // the teacher never runs dropout
@@ -138,6 +142,21 @@ public abstract class Distiller {
         }
         this.plan = DistillationPlan.resolve(mode, setup.training(), setup.distillation(), setup.registries(),
                 setup.teacher() == null ? null : setup.teacher().adaptor(), student.adaptor());
+    }
+
+    /** Copies the given parameters into the fresh student; every one must exist there with the same shape. */
+    private void startFrom(Map<String, INDArray> weights) {
+        for (Map.Entry<String, INDArray> e : weights.entrySet()) {
+            if (!student.sd().hasVariable(e.getKey())) {
+                throw new ConfigException("initial weights", e.getKey(), "the student has no parameter of that name");
+            }
+            INDArray target = student.sd().getArrForVarName(e.getKey());
+            if (!Arrays.equals(target.shape(), e.getValue().shape())) {
+                throw new ConfigException("initial weights " + e.getKey(), Arrays.toString(e.getValue().shape()),
+                        "must have the student's shape " + Arrays.toString(target.shape()));
+            }
+            target.assign(e.getValue());
+        }
     }
 
     private static void checkDevice(String device) {
@@ -210,6 +229,7 @@ public abstract class Distiller {
         } catch (RuntimeException e) {
             // A shape check can fail after some loss ops were added: start the next attempt from a clean graph.
             student = ModelGraph.create(setup.student(), setup.training().seed());
+            startFrom(setup.initialWeights());
             throw e;
         }
         if (setup.teacher() != null) {
@@ -300,6 +320,7 @@ public abstract class Distiller {
         private List<Double> teacherWeights = List.of();
         private org.distill4j.core.data.BatchPostprocessor postprocessor;
         private List<Double> teacherTemperatures = List.of();
+        private Map<String, INDArray> initialWeights = Map.of();
         private ModelDefinition student;
         private Registries registries = Registries.defaults();
         private final List<TrainingListener> listeners = new ArrayList<>();
@@ -342,6 +363,8 @@ public abstract class Distiller {
          * teacher's prediction at its own temperature, compared with the student's at the distillation temperature.
          */
         public Builder<D> teacherTemperatures(List<Double> v) { teacherTemperatures = List.copyOf(v); return this; }
+        /** Student parameters to start from, by name (e.g. the previous stage's final weights). */
+        public Builder<D> initialWeights(Map<String, INDArray> v) { initialWeights = Map.copyOf(v); return this; }
         /** Transforms each micro-batch before teacher and student see it (data augmentation). */
         public Builder<D> batchPostprocessor(org.distill4j.core.data.BatchPostprocessor v) { postprocessor = v; return this; }
         /** Called at each checkpoint. */
@@ -352,7 +375,7 @@ public abstract class Distiller {
         /** Validates everything that can be checked without data and builds the distiller. */
         public D build() {
             return factory.apply(new Setup(training, distillation, teacher, student, registries, listeners, evaluator,
-                    resumeFrom, otherTeachers, teacherWeights, postprocessor, teacherTemperatures));
+                    resumeFrom, otherTeachers, teacherWeights, postprocessor, teacherTemperatures, initialWeights));
         }
     }
 
