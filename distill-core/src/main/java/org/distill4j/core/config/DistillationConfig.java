@@ -17,7 +17,10 @@ import java.util.List;
  * @param kdLossWeightScheduler        "none", "linear_decay" or "linear_growth"
  * @param probabilityShift             swap the teacher's top logit with the true label's logit before KD
  * @param intermediateMatches          intermediate-feature matches
- * @param isCachingLogits              keep the teacher's outputs in memory after the first epoch
+ * @param isCachingLogits              keep the teacher's outputs after the first epoch, so later epochs skip it
+ * @param teacherCacheDir              with caching: a folder to keep them on disk (across runs and resumes), or
+ *                                     null to keep them in memory
+ * @param teacherCacheMaxMb            with a cache folder: the most it may hold for one teacher and data set, in MiB
  */
 public record DistillationConfig(
         @JsonProperty("temperature") Double temperature,
@@ -29,7 +32,9 @@ public record DistillationConfig(
         @JsonProperty("kd_loss_weight_scheduler") NamedSpec kdLossWeightScheduler,
         @JsonProperty("probability_shift") Boolean probabilityShift,
         @JsonProperty("intermediate_matches") List<IntermediateMatch> intermediateMatches,
-        @JsonProperty("is_caching_logits") Boolean isCachingLogits) {
+        @JsonProperty("is_caching_logits") Boolean isCachingLogits,
+        @JsonProperty("teacher_cache_dir") String teacherCacheDir,
+        @JsonProperty("teacher_cache_max_mb") Double teacherCacheMaxMb) {
 
     public DistillationConfig {
         temperature = Check.positive("temperature", temperature == null ? 4.0 : temperature);
@@ -42,6 +47,10 @@ public record DistillationConfig(
         probabilityShift = probabilityShift != null && probabilityShift;
         intermediateMatches = List.copyOf(intermediateMatches == null ? List.of() : intermediateMatches);
         isCachingLogits = isCachingLogits != null && isCachingLogits;
+        teacherCacheMaxMb = Check.positive("teacher_cache_max_mb", teacherCacheMaxMb == null ? 4096.0 : teacherCacheMaxMb);
+        if (teacherCacheDir != null && !isCachingLogits) {
+            throw new ConfigException("teacher_cache_dir", teacherCacheDir, "only used with is_caching_logits: true");
+        }
     }
 
     /** TextBrewer's defaults: temperature 4, KD ce with weight 1, no hard labels, no matches. */
@@ -67,6 +76,8 @@ public record DistillationConfig(
         b.probabilityShift = probabilityShift;
         b.intermediateMatches = intermediateMatches;
         b.isCachingLogits = isCachingLogits;
+        b.teacherCacheDir = teacherCacheDir;
+        b.teacherCacheMaxMb = teacherCacheMaxMb;
         return b;
     }
 
@@ -82,6 +93,8 @@ public record DistillationConfig(
         private Boolean probabilityShift;
         private List<IntermediateMatch> intermediateMatches;
         private Boolean isCachingLogits;
+        private String teacherCacheDir;
+        private Double teacherCacheMaxMb;
 
         public Builder temperature(double v) { temperature = v; return this; }
         public Builder temperatureScheduler(NamedSpec v) { temperatureScheduler = v; return this; }
@@ -93,10 +106,13 @@ public record DistillationConfig(
         public Builder probabilityShift(boolean v) { probabilityShift = v; return this; }
         public Builder intermediateMatches(List<IntermediateMatch> v) { intermediateMatches = v; return this; }
         public Builder isCachingLogits(boolean v) { isCachingLogits = v; return this; }
+        public Builder teacherCacheDir(String v) { teacherCacheDir = v; return this; }
+        public Builder teacherCacheMaxMb(double v) { teacherCacheMaxMb = v; return this; }
 
         public DistillationConfig build() {
             return new DistillationConfig(temperature, temperatureScheduler, hardLabelWeight, hardLabelWeightScheduler,
-                    kdLossType, kdLossWeight, kdLossWeightScheduler, probabilityShift, intermediateMatches, isCachingLogits);
+                    kdLossType, kdLossWeight, kdLossWeightScheduler, probabilityShift, intermediateMatches, isCachingLogits,
+                    teacherCacheDir, teacherCacheMaxMb);
         }
     }
 }

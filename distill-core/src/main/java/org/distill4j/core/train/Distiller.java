@@ -199,14 +199,14 @@ public abstract class Distiller {
         long totalSteps = tc.stepMode() ? tc.numSteps() : (long) tc.numEpochs() * updatesPerEpoch;
         if (wiring == null) {
             wire(data.batch(DataOrder.microBatch(DataOrder.permutation(tc.seed(), 0, data.size(), tc.shuffle()),
-                    tc.batchSize(), 0)));
+                    tc.batchSize(), 0)), data);
         }
         Loop loop = new Loop(data, microPerEpoch, updatesPerEpoch, totalSteps);
         return loop.run();
     }
 
     /** First-batch shape check and loss wiring. */
-    private void wire(Batch first) {
+    private void wire(Batch first, ExampleSet data) {
         List<String> teacherNames = setup.teacher() == null ? List.of()
                 : LossWiring.teacherOutputsNeeded(plan, setup.teacher().adaptor());
         Map<String, long[]> teacherShapes = new LinkedHashMap<>();
@@ -233,7 +233,7 @@ public abstract class Distiller {
             throw e;
         }
         if (setup.teacher() != null) {
-            teacherOutputs = teacherEnsemble(first, teacherNames);
+            teacherOutputs = teacherEnsemble(first, teacherNames, data);
         }
         Optimizer optimizer = plan.optimizer();
         for (ParamGroup g : wiring.groups()) {
@@ -248,11 +248,11 @@ public abstract class Distiller {
     }
 
     /** Outputs of every teacher, checked on the first batch: other teachers' logits must match the first's shapes. */
-    private TeacherEnsemble teacherEnsemble(Batch first, List<String> teacherNames) {
+    private TeacherEnsemble teacherEnsemble(Batch first, List<String> teacherNames, ExampleSet data) {
         DistillationConfig dc = plan.config();
         String labelsField = dc.probabilityShift() ? student.adaptor().inputs().get(student.adaptor().labels()) : null;
         List<String> mainLogits = setup.teacher().adaptor().logits();
-        TeacherOutputs main = new TeacherOutputs(setup.teacher(), teacherNames, dc.isCachingLogits(),
+        TeacherOutputs main = new TeacherOutputs(setup.teacher(), teacherNames, cacheFor(setup.teacher(), teacherNames, data),
                 dc.probabilityShift() ? mainLogits : List.of(), labelsField);
         List<TeacherOutputs> others = new ArrayList<>();
         List<List<String>> otherLogits = new ArrayList<>();
@@ -273,7 +273,7 @@ public abstract class Distiller {
                     }
                 }
             }
-            others.add(new TeacherOutputs(t, logits, dc.isCachingLogits(), dc.probabilityShift() ? logits : List.of(), labelsField));
+            others.add(new TeacherOutputs(t, logits, cacheFor(t, logits, data), dc.probabilityShift() ? logits : List.of(), labelsField));
             otherLogits.add(logits);
         }
         List<Double> weights = setup.teacherWeights();
@@ -282,6 +282,24 @@ public abstract class Distiller {
         }
         return new TeacherEnsemble(main, mainLogits, others, otherLogits, weights, setup.teacherTemperatures(),
                 dc.temperature(), dc.kdLossType());
+    }
+
+    /** The cache the configuration asks for: none, in memory, or on disk keyed by teacher, outputs and data. */
+    private TeacherCache cacheFor(ModelGraph teacher, List<String> names, ExampleSet data) {
+        DistillationConfig dc = plan.config();
+        if (!dc.isCachingLogits()) {
+            return null;
+        }
+        if (dc.teacherCacheDir() == null) {
+            return TeacherCache.inMemory();
+        }
+        return TeacherCache.onDisk(Path.of(dc.teacherCacheDir()), teacher, names, data,
+                (long) (dc.teacherCacheMaxMb() * (1 << 20)));
+    }
+
+    /** Teacher forward passes run so far by all teachers (cache misses); for tests and diagnostics. */
+    long teacherForwards() {
+        return teacherOutputs == null ? 0 : teacherOutputs.forwards();
     }
 
     /**

@@ -55,6 +55,15 @@ final class TeacherEnsemble {
         this.kdLossType = kdLossType;
     }
 
+    /** Teacher forward passes run so far by all teachers (cache misses). */
+    long forwards() {
+        long n = main.forwards();
+        for (TeacherOutputs t : others) {
+            n += t.forwards();
+        }
+        return n;
+    }
+
     /** Outputs keyed by the main teacher's variable names, logits averaged over the teachers. */
     Map<String, INDArray> forBatch(Batch batch, int[] indices, DataType dtype) {
         Map<String, INDArray> out = new LinkedHashMap<>(main.forBatch(batch, indices, dtype));

@@ -20,10 +20,10 @@ final class TeacherOutputs {
 
     private final ModelGraph teacher;
     private final List<String> names;
-    private final boolean caching;
+    private final TeacherCache cache;
+    private long forwards;
     private final List<String> shiftedLogits;
     private final String labelsField;
-    private final Map<Integer, Map<String, INDArray>> cache = new HashMap<>();
 
     /**
      * @param names         teacher variables to produce
@@ -31,9 +31,14 @@ final class TeacherOutputs {
      * @param labelsField   batch field with the gold labels, for probability shift
      */
     TeacherOutputs(ModelGraph teacher, List<String> names, boolean caching, List<String> shiftedLogits, String labelsField) {
+        this(teacher, names, caching ? TeacherCache.inMemory() : null, shiftedLogits, labelsField);
+    }
+
+    /** @param cache where outputs are kept between epochs, or null to run the teacher every time */
+    TeacherOutputs(ModelGraph teacher, List<String> names, TeacherCache cache, List<String> shiftedLogits, String labelsField) {
         this.teacher = teacher;
         this.names = List.copyOf(names);
-        this.caching = caching;
+        this.cache = cache;
         this.shiftedLogits = List.copyOf(shiftedLogits);
         this.labelsField = labelsField;
     }
@@ -43,10 +48,11 @@ final class TeacherOutputs {
         if (names.isEmpty()) {
             return Map.of();
         }
-        Map<String, INDArray> raw = caching ? cached(indices) : null;
+        Map<String, INDArray> raw = cache != null ? cached(indices) : null;
         if (raw == null) {
             raw = teacher.output(batch, names);
-            if (caching) {
+            forwards++;
+            if (cache != null) {
                 store(indices, raw);
             }
         }
@@ -61,18 +67,26 @@ final class TeacherOutputs {
         return out;
     }
 
+    /** Teacher forward passes run so far (cache misses). */
+    long forwards() {
+        return forwards;
+    }
+
     private Map<String, INDArray> cached(int[] indices) {
+        List<Map<String, INDArray>> examples = new ArrayList<>();
         for (int i : indices) {
-            if (!cache.containsKey(i)) {
+            Map<String, INDArray> rows = cache.get(i);
+            if (rows == null || !rows.keySet().containsAll(names)) {
                 return null;
             }
+            examples.add(rows);
         }
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (String name : names) {
             List<INDArray> rows = new ArrayList<>();
             long[] shape = null;
-            for (int i : indices) {
-                INDArray row = cache.get(i).get(name);
+            for (Map<String, INDArray> example : examples) {
+                INDArray row = example.get(name);
                 if (shape != null && !java.util.Arrays.equals(shape, row.shape())) {
                     throw new IllegalStateException("is_caching_logits needs every example padded to one length, but cached "
                             + name + " rows have shapes " + java.util.Arrays.toString(shape) + " and "
