@@ -184,7 +184,7 @@ public final class ConfigIO {
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 if (t == JsonToken.FIELD_NAME && p.getParsingContext().pathAsPointer().toString().equals(target.toString())) {
-                    return p.getTokenLocation();
+                    return p.currentTokenLocation();
                 }
             }
         } catch (IOException | RuntimeException ignored) {
