@@ -157,14 +157,13 @@ public final class BertModel implements ModelDefinition {
                     SDVariable logits = sd.identity("logits", linear("classifier", dropout(pooled, config.hiddenDropoutProb(), -1, d), d, labels));
                     SDVariable gold = sd.placeHolder("labels", DataType.INT32, -1);
                     SDVariable oneHot = sd.oneHot(gold, labels).castTo(dtype);
-                    sd.identity("loss", SdMath.sumLast(oneHot.mul(SdMath.logSoftmaxLast(sd, logits))).mean().neg());
+                    sd.identity("loss", SdMath.softmaxCrossEntropyRows(sd, logits, oneHot).mean());
                     adaptor.input("labels").logits("logits").labels("labels").losses("loss");
                 }
                 case MULTI_LABEL -> {
                     SDVariable z = sd.identity("logits", linear("classifier", dropout(pooled, config.hiddenDropoutProb(), -1, d), d, labels));
                     SDVariable gold = sd.placeHolder("labels", dtype, -1, labels);
-                    SDVariable softplusNegAbs = sd.math.log(sd.math.exp(sd.math.abs(z).neg()).add(1.0));
-                    sd.identity("loss", sd.nn.relu(z, 0).sub(z.mul(gold)).add(softplusNegAbs).mean());
+                    sd.identity("loss", SdMath.sigmoidCrossEntropy(sd, z, gold).mean());
                     adaptor.input("labels").logits("logits").labels("labels").losses("loss");
                 }
                 case TOKEN_CLASSIFICATION -> {
@@ -173,7 +172,7 @@ public final class BertModel implements ModelDefinition {
                     SDVariable valid = gold.gte(0).castTo(dtype);                                  // -100 = ignore
                     SDVariable safe = sd.math.max(gold, sd.constant(Nd4j.scalar(DataType.INT32, 0)));
                     SDVariable oneHot = sd.oneHot(safe, labels).castTo(dtype);
-                    SDVariable perToken = SdMath.sumLast(oneHot.mul(SdMath.logSoftmaxLast(sd, logits))).neg();
+                    SDVariable perToken = SdMath.softmaxCrossEntropyRows(sd, logits, oneHot);
                     sd.identity("loss", perToken.mul(valid).sum().div(valid.sum().add(1e-12)));
                     adaptor.input("labels").logits("logits").logitsMask("attention_mask").labels("labels").losses("loss");
                 }
@@ -198,7 +197,7 @@ public final class BertModel implements ModelDefinition {
             SDVariable positions = sd.range(sd.constant(Nd4j.scalar(DataType.INT32, 0)), length,
                     sd.constant(Nd4j.scalar(DataType.INT32, 1)), DataType.INT32);
             SDVariable oneHot = sd.eq(sd.expandDims(gold, 1), sd.expandDims(positions, 0)).castTo(dtype);
-            return SdMath.sumLast(oneHot.mul(SdMath.logSoftmaxLast(sd, logits))).mean().neg();
+            return SdMath.softmaxCrossEntropyRows(sd, logits, oneHot).mean();
         }
 
         /** [n, size]: row i is the one-hot vector of i, for i < n (n dynamic). */
@@ -212,9 +211,8 @@ public final class BertModel implements ModelDefinition {
 
         /** x [B, L, in] -> [B, L, out], flattened for mmul (it needs equal ranks). */
         private SDVariable dense(String name, SDVariable x, int in, int out) {
-            SDVariable y = linear(name, sd.reshape(x, -1, in), in, out);
-            SDVariable leading = x.shape().get(SDIndex.interval(0, 2));
-            return sd.reshape(y, sd.concat(0, leading, sd.constant(Nd4j.createFromArray((long) out))));
+            return SdMath.denseLastAxis(sd, x, normal(name + "/kernel", in, out),
+                    sd.var(name + "/bias", Nd4j.zeros(dtype, out)), in, out);
         }
 
         /** x [N, in] W [in, out] + b. */
@@ -224,10 +222,7 @@ public final class BertModel implements ModelDefinition {
 
         /** [B, L, D] -> [B, H, L, D/H]. */
         private SDVariable splitHeads(SDVariable x) {
-            SDVariable leading = x.shape().get(SDIndex.interval(0, 2));
-            SDVariable shape = sd.concat(0, leading, sd.constant(Nd4j.createFromArray(
-                    (long) config.numAttentionHeads(), (long) config.headSize())));
-            return sd.permute(sd.reshape(x, shape), 0, 2, 1, 3);
+            return SdMath.splitHeads(sd, x, config.numAttentionHeads(), config.hiddenSize());
         }
 
         /** [B, H, L, D/H] -> [B, L, D], shaped like {@code like}. */

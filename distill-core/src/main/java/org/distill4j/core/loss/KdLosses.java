@@ -1,10 +1,8 @@
 package org.distill4j.core.loss;
 
-import static org.distill4j.core.loss.SdMath.logSoftmaxLast;
 import static org.distill4j.core.loss.SdMath.maskedMean;
 import static org.distill4j.core.loss.SdMath.meanLast;
 import static org.distill4j.core.loss.SdMath.softmaxLast;
-import static org.distill4j.core.loss.SdMath.sumLast;
 
 import org.distill4j.core.registry.Registry;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -25,7 +23,7 @@ public final class KdLosses {
      */
     public static final KdLoss CE = (sd, s, t, tau, mask) -> {
         SDVariable target = softmaxLast(sd, t.div(tau));
-        SDVariable rowLoss = sumLast(target.mul(logSoftmaxLast(sd, s.div(tau)))).neg();
+        SDVariable rowLoss = SdMath.softmaxCrossEntropyRows(sd, s.div(tau), target);
         return maskedMean(sd, rowLoss, mask);
     };
 
@@ -42,8 +40,7 @@ public final class KdLosses {
     public static final KdLoss BCE = (sd, s, t, tau, mask) -> {
         SDVariable z = s.div(tau);
         SDVariable p = sd.nn.sigmoid(t.div(tau));
-        SDVariable softplusNegAbs = sd.math.log(sd.math.exp(sd.math.abs(z).neg()).add(1.0));
-        SDVariable elementLoss = sd.nn.relu(z, 0).sub(z.mul(p)).add(softplusNegAbs);
+        SDVariable elementLoss = SdMath.sigmoidCrossEntropy(sd, z, p);
         return maskedMean(sd, meanLast(elementLoss), mask);
     };
 

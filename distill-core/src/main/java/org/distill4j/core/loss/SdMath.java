@@ -69,6 +69,38 @@ public final class SdMath {
         return rowValues.mul(mask).sum().div(mask.sum());
     }
 
+    /**
+     * Cross-entropy of each row against target distributions: -sum_c target_c * log_softmax(logits)_c over the last
+     * axis, [..., C] -> [...]. With one-hot targets this is the hard-label loss of a classifier.
+     */
+    public static SDVariable softmaxCrossEntropyRows(SameDiff sd, SDVariable logits, SDVariable targets) {
+        return sumLast(targets.mul(logSoftmaxLast(sd, logits))).neg();
+    }
+
+    /**
+     * Binary cross-entropy of sigmoid(z) against probabilities p, element-wise, in the stable form
+     * max(z, 0) - z p + log(1 + exp(-|z|)).
+     */
+    public static SDVariable sigmoidCrossEntropy(SameDiff sd, SDVariable z, SDVariable p) {
+        SDVariable softplusNegAbs = sd.math.log(sd.math.exp(sd.math.abs(z).neg()).add(1.0));
+        return sd.nn.relu(z, 0).sub(z.mul(p)).add(softplusNegAbs);
+    }
+
+    /**
+     * x [B, L, in] times weight [in, out] (+ bias [out]) -> [B, L, out]. Flattened to [B * L, in] for the product
+     * because mmul wants equal ranks and tensorMmul 3D x 2D has no working gradient.
+     *
+     * @param bias may be null
+     */
+    public static SDVariable denseLastAxis(SameDiff sd, SDVariable x, SDVariable weight, SDVariable bias, int in, int out) {
+        SDVariable y = sd.mmul(sd.reshape(x, -1, in), weight);
+        if (bias != null) {
+            y = y.add(bias);
+        }
+        SDVariable leading = x.shape().get(SDIndex.interval(0, 2));
+        return sd.reshape(y, sd.concat(0, leading, sd.constant(Nd4j.createFromArray((long) out))));
+    }
+
     /** 1 where x > threshold, else 0, as x's type and with no gradient (for TextBrewer's "<= -1e-3 is masked"). */
     public static SDVariable above(SameDiff sd, SDVariable x, double threshold) {
         return stopGradient(sd, x.gt(threshold).castTo(x.dataType()));

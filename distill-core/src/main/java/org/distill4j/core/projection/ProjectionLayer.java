@@ -1,7 +1,7 @@
 package org.distill4j.core.projection;
 
 import java.util.List;
-import org.nd4j.autodiff.samediff.SDIndex;
+import org.distill4j.core.loss.SdMath;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -10,8 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A trainable projection y = act(x W + b) in the training graph: W [D_S, D_T] drawn from N(0, 0.02), b [D_T]
- * zero, as TextBrewer initialises them. Inputs of any rank >= 2 are flattened to [N, D_S] for the matrix product
- * (M2.1's mmul needs equal ranks and tensorMmul 3D x 2D has no working gradient) and reshaped back.
+ * zero, as TextBrewer initialises them. [B, L, D_S] inputs are flattened for the matrix product (see
+ * {@link SdMath#denseLastAxis}).
  */
 public final class ProjectionLayer {
 
@@ -59,16 +59,14 @@ public final class ProjectionLayer {
     /**
      * Projects x [..., D_S] to [..., D_T].
      *
-     * @param rank rank of x (2 for [B, D], 3 for [B, L, D])
+     * @param rank rank of x: 2 for [B, D], 3 for [B, L, D]
      */
     public SDVariable apply(SameDiff sd, SDVariable x, int rank) {
-        SDVariable flat = sd.reshape(x, -1, inWidth);
-        SDVariable y = activation.activate(sd, sd.mmul(flat, weight).add(bias));
-        if (rank == 2) {
-            return y;
+        if (rank != 2 && rank != 3) {
+            throw new IllegalArgumentException("projections take [B, D] or [B, L, D] features, got rank " + rank);
         }
-        SDVariable leading = x.shape().get(SDIndex.interval(0, rank - 1));
-        SDVariable outShape = sd.concat(0, leading, sd.constant(Nd4j.createFromArray((long) outWidth)));
-        return sd.reshape(y, outShape);
+        SDVariable linear = rank == 2 ? sd.mmul(x, weight).add(bias)
+                : SdMath.denseLastAxis(sd, x, weight, bias, inWidth, outWidth);
+        return activation.activate(sd, linear);
     }
 }

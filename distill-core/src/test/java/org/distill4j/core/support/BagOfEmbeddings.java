@@ -54,7 +54,7 @@ public final class BagOfEmbeddings implements ModelDefinition {
         SDVariable pooled = hidden.mul(sd.expandDims(mask, 2)).sum(1).div(sd.expandDims(mask.sum(1), 1));
         SDVariable logits = sd.identity("logits", sd.mmul(pooled, sd.var("cls/W", gaussian(rng, width, classes, 0.3))));
         SDVariable gold = sd.oneHot(label, classes).castTo(dtype);
-        sd.identity("ce", gold.mul(SdMath.logSoftmaxLast(sd, logits)).sum(1).mean().neg());
+        sd.identity("ce", SdMath.softmaxCrossEntropyRows(sd, logits, gold).mean());
         return adaptor.logits("logits").losses("ce").inputsMask("mask").build();
     }
 

@@ -48,7 +48,7 @@ public final class TokenMlp implements ModelDefinition {
         SDVariable logits = sd.identity("logits", sd.mmul(pooled, param(sd, "cls/W", width, classes, rng))
                 .add(sd.var("cls/b", Nd4j.zeros(DataType.FLOAT, classes))));
         SDVariable oneHot = sd.oneHot(label, classes).castTo(DataType.FLOAT);
-        sd.identity("ce", oneHot.mul(SdMath.logSoftmaxLast(sd, logits)).sum(1).mean().neg());
+        sd.identity("ce", SdMath.softmaxCrossEntropyRows(sd, logits, oneHot).mean());
         return ModelAdaptor.builder()
                 .input("features").input("mask").input("label")
                 .logits("logits").labels("label").losses("ce")

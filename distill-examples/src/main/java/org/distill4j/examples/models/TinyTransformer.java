@@ -103,7 +103,7 @@ public final class TinyTransformer implements ModelDefinition {
         SDVariable logits = sd.identity("logits", sd.mmul(pooled, normal(sd, "classifier/W", rng, width, classes))
                 .add(sd.var("classifier/b", Nd4j.zeros(dtype, classes))));
         SDVariable gold = sd.oneHot(label, classes).castTo(dtype);
-        sd.identity("loss", gold.mul(SdMath.logSoftmaxLast(sd, logits)).sum(1).mean().neg());
+        sd.identity("loss", SdMath.softmaxCrossEntropyRows(sd, logits, gold).mean());
         return ModelAdaptor.builder()
                 .input("input_ids").input("attention_mask").input("label")
                 .logits("logits").labels("label").losses("loss")
