@@ -45,8 +45,9 @@ public final class ConsoleProgressListener implements TrainingListener {
         long done = ctx.state().step();
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         bar.stepTo(done);
-        bar.setExtraMessage(String.format(" loss %.4f | %.1f ex/s | epoch %d", losses.total(),
-                ctx.examplesSeen() / Math.max(seconds, 1e-9), ctx.state().epoch() + 1));
+        String where = ctx.task().isEmpty() ? "epoch " + (ctx.state().epoch() + 1) : "task " + ctx.task();
+        bar.setExtraMessage(String.format(" loss %.4f | %.1f ex/s | %s", losses.total(),
+                ctx.examplesSeen() / Math.max(seconds, 1e-9), where));
         if (done - startStep == 0) {
             bar.refresh();
         }

@@ -52,6 +52,9 @@ public final class MetricsFileListener implements TrainingListener {
     @Override
     public void onStepEnd(TrainingContext ctx, StepLosses losses) {
         ObjectNode e = event("step", ctx.state());
+        if (!ctx.task().isEmpty()) {
+            e.put("task", ctx.task()); // multi-task: the task this update trained
+        }
         e.put("loss", losses.total());
         e.put("grad_norm", gradNorm);
         e.set("learning_rates", JSON.valueToTree(rates));

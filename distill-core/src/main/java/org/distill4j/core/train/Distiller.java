@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.distill4j.core.checkpoint.Checkpoint;
 import org.distill4j.core.checkpoint.CheckpointFormatException;
 import org.distill4j.core.checkpoint.CheckpointIO;
@@ -34,8 +35,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The training loop shared by {@link BasicTrainer}, {@link BasicDistiller} and {@link GeneralDistiller}; they differ
- * only in the losses they wire. Building one validates the configuration against the registries and both models'
+ * The training loop shared by {@link BasicTrainer}, {@link BasicDistiller}, {@link GeneralDistiller},
+ * {@link MultiTeacherDistiller} and {@link MultiTaskDistiller}; they differ only in the losses they wire and in how
+ * many tasks (student graphs with their teacher and data) the loop samples from. Building one validates the configuration against the registries and both models'
  * adaptors; {@link #train} checks shapes on the first batch, then runs updates with gradient accumulation,
  * global-norm clipping, scheduled learning rates and loss weights, checkpoints, evaluation and listeners.
  *
@@ -45,21 +47,26 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public abstract class Distiller {
 
+    /** Separates a task's name from a parameter's in checkpoint keys of per-task parameters ("spam::classifier/W"). */
+    static final String TASK_SEPARATOR = "::";
+    /** Key of the loop's own entry among the checkpoint's saved states (tasks, tau, data sizes). */
+    private static final String RUN_STATE_KEY = "org.distill4j.core.train.Distiller$Tasks";
+
     private final Setup setup;
-    private final DistillationPlan plan;
-    private ModelGraph student;
-    private LossWiring.Result wiring;
-    private TeacherEnsemble teacherOutputs;
+    private final List<Task> tasks = new ArrayList<>();
     private DataType dtype;
+    /** Optimizer state by checkpoint key (a shared parameter has one state, whichever task trains it). */
     private final Map<String, List<INDArray>> optimizerState = new LinkedHashMap<>();
+    /** Updates applied to each parameter, by checkpoint key: Adam's bias correction counts a head's own updates. */
+    private final Map<String, Long> updateCounts = new LinkedHashMap<>();
 
     /**
      * Everything a distiller is built from.
      *
      * @param training     how to train
      * @param distillation what to distil (ignored by {@link BasicTrainer})
-     * @param teacher      the frozen teacher, or null for {@link BasicTrainer}
-     * @param student      the student's definition (built with the training seed)
+     * @param teacher      the frozen teacher, or null for {@link BasicTrainer} and {@link MultiTaskDistiller}
+     * @param student      the student's definition (built with the training seed); null for {@link MultiTaskDistiller}
      * @param registries   where configuration names resolve
      * @param listeners    listeners, in call order
      * @param evaluator    called at each checkpoint, or null
@@ -69,18 +76,98 @@ public abstract class Distiller {
      * @param postprocessor transforms each micro-batch before the models see it, or null
      * @param teacherTemperatures one temperature per teacher (empty: the distillation temperature for all)
      * @param initialWeights student parameters to start from (e.g. the previous stage's), by name; may be empty
+     * @param tasks        the tasks of a {@link MultiTaskDistiller} (empty for the others)
+     * @param sharedParameters which student parameters are one array across tasks (multi-task only), or null
+     * @param taskTau      the exponent of the task sampling distribution, p(task) ~ |D_task|^tau (multi-task only)
      */
     public record Setup(TrainingConfig training, DistillationConfig distillation, ModelGraph teacher,
                         ModelDefinition student, Registries registries, List<TrainingListener> listeners,
                         Evaluator evaluator, Path resumeFrom, List<ModelGraph> otherTeachers, List<Double> teacherWeights,
                         org.distill4j.core.data.BatchPostprocessor postprocessor, List<Double> teacherTemperatures,
-                        Map<String, INDArray> initialWeights) {
+                        Map<String, INDArray> initialWeights, List<TaskSpec> tasks, Predicate<String> sharedParameters,
+                        double taskTau) {
         public Setup {
             listeners = List.copyOf(listeners);
             otherTeachers = List.copyOf(otherTeachers == null ? List.of() : otherTeachers);
             teacherWeights = List.copyOf(teacherWeights == null ? List.of() : teacherWeights);
             teacherTemperatures = List.copyOf(teacherTemperatures == null ? List.of() : teacherTemperatures);
             initialWeights = Map.copyOf(initialWeights == null ? Map.of() : initialWeights);
+            tasks = List.copyOf(tasks == null ? List.of() : tasks);
+        }
+    }
+
+    /**
+     * A task: one student graph (sharing the selected parameter arrays with the other tasks' graphs), its teacher(s),
+     * losses, data and position in that data. Every distiller but {@link MultiTaskDistiller} has one, named "".
+     */
+    private final class Task {
+        final String name;
+        final int index;
+        final ModelDefinition definition;
+        final ModelGraph teacher;
+        final List<ModelGraph> otherTeachers;
+        final Evaluator evaluator;
+        final DistillationPlan plan;
+        ModelGraph student;
+        /** The model's own parameters (before the loss wiring adds projections): only these can be shared. */
+        java.util.Set<String> modelParameters;
+        LossWiring.Result wiring;
+        TeacherEnsemble teacherOutputs;
+        /** The run's data for this task and the position in it (set by the loop). */
+        ExampleSet data;
+        int microPerEpoch;
+        int epoch;
+        int microInEpoch;
+        int[] order;
+
+        Task(String name, int index, ModelDefinition definition, ModelGraph teacher, List<ModelGraph> otherTeachers,
+             Evaluator evaluator, Mode mode) {
+            this.name = name;
+            this.index = index;
+            this.definition = definition;
+            this.teacher = teacher;
+            this.otherTeachers = otherTeachers;
+            this.evaluator = evaluator;
+            this.student = ModelGraph.create(definition, setup.training().seed());
+            this.modelParameters = java.util.Set.copyOf(student.parameterNames());
+            student.adaptor().validate(student.sd(), where("student"));
+            if (teacher != null) {
+                teacher.adaptor().validate(teacher.sd(), where("teacher"));
+                teacher.setTraining(false); // the teacher never runs dropout
+            }
+            this.plan = DistillationPlan.resolve(mode, setup.training(), setup.distillation(), setup.registries(),
+                    teacher == null ? null : teacher.adaptor(), student.adaptor());
+        }
+
+        /** Prefixes a field name with the task, so errors say which task's model is wrong. */
+        String where(String field) {
+            return name.isEmpty() ? field : "task " + name + " " + field;
+        }
+
+        /**
+         * Checkpoint key of one of this task's parameters: its own name if it is a shared model parameter (or this is
+         * the only task), else task::name. Projections added by the loss wiring are always the task's own.
+         */
+        String key(String parameter) {
+            return name.isEmpty() || isShared(this, parameter) ? parameter : name + TASK_SEPARATOR + parameter;
+        }
+
+        /** Loss term and metric names: prefixed with the task when there are several. */
+        String label(String term) {
+            return name.isEmpty() ? term : name + "/" + term;
+        }
+
+        List<String> trainableNames() {
+            return wiring.groups().stream().flatMap(g -> g.parameters().stream()).toList();
+        }
+
+        /** Seed of this task's data order: the run's seed for the first task, a distinct one for each other. */
+        long orderSeed() {
+            return setup.training().seed() + 0x9E3779B97F4A7C15L * index;
+        }
+
+        int[] permutation(int epochIndex) {
+            return DataOrder.permutation(orderSeed(), epochIndex, data.size(), setup.training().shuffle());
         }
     }
 
@@ -89,17 +176,33 @@ public abstract class Distiller {
         if (setup.training() == null) {
             throw new ConfigException("training", null, "a training configuration is required");
         }
-        if (setup.student() == null) {
-            throw new ConfigException("student", null, "a student model definition is required");
-        }
         checkDevice(setup.training().device());
-        this.student = ModelGraph.create(setup.student(), setup.training().seed());
-        student.adaptor().validate(student.sd(), "student");
-        startFrom(setup.initialWeights());
-        if (setup.teacher() != null) {
-            setup.teacher().adaptor().validate(setup.teacher().sd(), "teacher");
-            setup.teacher().setTraining(false); // the teacher never runs dropout
+        if (!setup.tasks().isEmpty() && !(this instanceof MultiTaskDistiller)) {
+            throw new ConfigException("tasks", setup.tasks().stream().map(TaskSpec::name).toList(),
+                    "tasks are for MultiTaskDistiller; " + getClass().getSimpleName() + " takes one teacher and student");
         }
+        if (setup.tasks().isEmpty()) {
+            if (setup.student() == null) {
+                throw new ConfigException("student", null, "a student model definition is required");
+            }
+            validateTeachers(setup);
+            tasks.add(new Task("", 0, setup.student(), setup.teacher(), setup.otherTeachers(), setup.evaluator(), mode));
+        } else {
+            validateTasks(setup);
+            for (int k = 0; k < setup.tasks().size(); k++) {
+                TaskSpec spec = setup.tasks().get(k);
+                tasks.add(new Task(spec.name(), k, spec.student(), spec.teacher(), List.of(), spec.evaluator(), mode));
+            }
+        }
+        linkSharedParameters();
+        startFrom(setup.initialWeights());
+        if (setup.postprocessor() != null && setup.distillation().isCachingLogits()) {
+            throw new ConfigException("distillation.is_caching_logits", true, "teacher outputs are cached per example, "
+                    + "but a batch post-processor changes the examples each time; turn one of them off");
+        }
+    }
+
+    private static void validateTeachers(Setup setup) {
         for (int k = 0; k < setup.otherTeachers().size(); k++) {
             ModelGraph t = setup.otherTeachers().get(k);
             t.adaptor().validate(t.sd(), "teachers[" + (k + 1) + "]");
@@ -120,10 +223,6 @@ public abstract class Distiller {
                         "per-teacher temperatures are defined for ce, mse and bce");
             }
         }
-        if (setup.postprocessor() != null && setup.distillation().isCachingLogits()) {
-            throw new ConfigException("distillation.is_caching_logits", true, "teacher outputs are cached per example, "
-                    + "but a batch post-processor changes the examples each time; turn one of them off");
-        }
         int teacherCount = (setup.teacher() == null ? 0 : 1) + setup.otherTeachers().size();
         if (!setup.teacherWeights().isEmpty()) {
             if (setup.teacherWeights().size() != teacherCount) {
@@ -140,23 +239,113 @@ public abstract class Distiller {
                 throw new ConfigException("teacher weights", setup.teacherWeights(), "at least one weight must be > 0");
             }
         }
-        this.plan = DistillationPlan.resolve(mode, setup.training(), setup.distillation(), setup.registries(),
-                setup.teacher() == null ? null : setup.teacher().adaptor(), student.adaptor());
+    }
+
+    /** Multi-task: tasks replace the single teacher and student; step mode; a rule for what the tasks share. */
+    private static void validateTasks(Setup setup) {
+        if (setup.teacher() != null || setup.student() != null || !setup.otherTeachers().isEmpty() || setup.evaluator() != null) {
+            throw new ConfigException("tasks", setup.tasks().stream().map(TaskSpec::name).toList(), "a multi-task "
+                    + "distiller takes its teachers, student definitions and evaluators per task; do not also set teacher, "
+                    + "teachers, student or evaluator");
+        }
+        if (!setup.training().stepMode()) {
+            throw new ConfigException("training.num_steps", null, "multi-task distillation samples a task each step, "
+                    + "so it runs a number of steps, not epochs: set num_steps");
+        }
+        if (setup.sharedParameters() == null) {
+            throw new ConfigException("shared parameters", null, "say which student parameters the tasks share (the "
+                    + "encoder), e.g. sharedParameters(name -> name.startsWith(\"bert/\")); the rest is each task's head");
+        }
+        if (!(setup.taskTau() >= 0) || Double.isInfinite(setup.taskTau())) {
+            throw new ConfigException("tau", setup.taskTau(), "the sampling exponent must be finite and >= 0 "
+                    + "(1: proportional to data size, 0: uniform)");
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (TaskSpec t : setup.tasks()) {
+            if (!names.add(t.name())) {
+                throw new ConfigException("task name", t.name(), "task names must be unique");
+            }
+        }
+    }
+
+    /** Whether a parameter of a task's graph is one array across tasks: a model parameter the rule selects. */
+    private boolean isShared(Task task, String parameter) {
+        return setup.sharedParameters() != null && task.modelParameters.contains(parameter)
+                && setup.sharedParameters().test(parameter);
+    }
+
+    /**
+     * Makes every shared parameter one array across the tasks' graphs: later tasks take the first task's array by
+     * reference, so an update through any task's graph is seen by all of them and the optimizer keeps one state.
+     */
+    private void linkSharedParameters() {
+        Map<String, Task> owners = new LinkedHashMap<>();
+        for (Task t : tasks) {
+            for (String p : t.student.parameterNames()) {
+                if (tasks.size() == 1 || !isShared(t, p)) {
+                    continue;
+                }
+                Task owner = owners.putIfAbsent(p, t);
+                if (owner == null) {
+                    continue;
+                }
+                INDArray shared = owner.student.sd().getArrForVarName(p);
+                INDArray mine = t.student.sd().getArrForVarName(p);
+                if (!Arrays.equals(shared.shape(), mine.shape()) || shared.dataType() != mine.dataType()) {
+                    throw new ConfigException("task " + t.name + " parameter " + p, Arrays.toString(mine.shape()),
+                            "is shared (the shared-parameter rule selects it) but task " + owner.name + " has it as "
+                            + Arrays.toString(shared.shape()) + " " + shared.dataType() + "; give each task's head "
+                            + "parameters their own names, or narrow the shared-parameter rule");
+                }
+                holdArraysByReference(t.student);
+                t.student.sd().getVariable(p).setArray(shared);
+            }
+        }
+    }
+
+    /**
+     * The default (thread-safe) array holder copies an array given to setArray, which would break the sharing; a
+     * single-thread holder keeps the array itself (SameDiffWorkaroundsTest pins this). The loop is single-threaded.
+     */
+    private static void holdArraysByReference(ModelGraph graph) {
+        if (!(graph.sd().getVariablesArrays() instanceof org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder)) {
+            graph.sd().setArrayHolders(new org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder(),
+                    new org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder(), true);
+        }
     }
 
     /** Copies the given parameters into the fresh student; every one must exist there with the same shape. */
     private void startFrom(Map<String, INDArray> weights) {
         for (Map.Entry<String, INDArray> e : weights.entrySet()) {
-            if (!student.sd().hasVariable(e.getKey())) {
+            boolean found = false;
+            for (Task t : tasks) {
+                if (!t.student.sd().hasVariable(e.getKey())) {
+                    continue;
+                }
+                found = true;
+                INDArray target = t.student.sd().getArrForVarName(e.getKey());
+                if (!Arrays.equals(target.shape(), e.getValue().shape())) {
+                    throw new ConfigException("initial weights " + e.getKey(), Arrays.toString(e.getValue().shape()),
+                            "must have the student's shape " + Arrays.toString(target.shape()));
+                }
+                target.assign(e.getValue());
+            }
+            if (!found) {
                 throw new ConfigException("initial weights", e.getKey(), "the student has no parameter of that name");
             }
-            INDArray target = student.sd().getArrForVarName(e.getKey());
-            if (!Arrays.equals(target.shape(), e.getValue().shape())) {
-                throw new ConfigException("initial weights " + e.getKey(), Arrays.toString(e.getValue().shape()),
-                        "must have the student's shape " + Arrays.toString(target.shape()));
-            }
-            target.assign(e.getValue());
         }
+    }
+
+    /** Builds every task's student afresh (after a failed shape check left loss ops in a graph). */
+    private void rebuildStudents() {
+        for (Task t : tasks) {
+            t.student = ModelGraph.create(t.definition, setup.training().seed());
+            t.modelParameters = java.util.Set.copyOf(t.student.parameterNames());
+            t.wiring = null;
+            t.teacherOutputs = null;
+        }
+        linkSharedParameters();
+        startFrom(setup.initialWeights());
     }
 
     private static void checkDevice(String device) {
@@ -172,9 +361,24 @@ public abstract class Distiller {
         }
     }
 
-    /** The student as it is now (trained in place by {@link #train}). */
+    /** The student as it is now (trained in place by {@link #train}); for a multi-task run, the first task's graph. */
     public ModelGraph student() {
-        return student;
+        return tasks.get(0).student;
+    }
+
+    /** A multi-task run's student graph for one task (the shared encoder and that task's head). */
+    public ModelGraph student(String task) {
+        return task(task).student;
+    }
+
+    /** The tasks' names, in the order they were given ("" for a single-task distiller). */
+    public List<String> taskNames() {
+        return tasks.stream().map(t -> t.name).toList();
+    }
+
+    private Task task(String name) {
+        return tasks.stream().filter(t -> t.name.equals(name)).findFirst().orElseThrow(() ->
+                new ConfigException("task", name, "not one of this distiller's tasks " + taskNames()));
     }
 
     /** The experiment this distiller runs, as it is written to checkpoints and exports. */
@@ -190,79 +394,97 @@ public abstract class Distiller {
      * @throws NonFiniteLossException  if a loss term becomes NaN or infinite
      */
     public TrainingResult train(ExampleSet data) {
+        if (tasks.size() != 1 || !tasks.get(0).name.isEmpty()) {
+            throw new ConfigException("training data", "one data set", "a multi-task distiller trains on one data set "
+                    + "per task: call train(Map<task, data>) with " + taskNames());
+        }
+        return run(List.of(data));
+    }
+
+    /** Runs with the tasks' data in {@link #taskNames()} order. */
+    TrainingResult run(List<ExampleSet> data) {
         TrainingConfig tc = setup.training();
-        if (data.size() == 0) {
-            throw new ConfigException("training data", "0 examples", "the training set must hold at least one example");
+        for (int k = 0; k < tasks.size(); k++) {
+            Task t = tasks.get(k);
+            if (data.get(k) == null || data.get(k).size() == 0) {
+                throw new ConfigException(t.where("training data"), "0 examples", "the training set must hold at least one example");
+            }
+            t.data = data.get(k);
+            t.microPerEpoch = DataOrder.microBatches(t.data.size(), tc.batchSize());
         }
-        int microPerEpoch = DataOrder.microBatches(data.size(), tc.batchSize());
-        int updatesPerEpoch = (microPerEpoch + tc.gradientAccumulationSteps() - 1) / tc.gradientAccumulationSteps();
+        for (Task t : tasks) {
+            if (t.wiring == null) {
+                wire(t, t.data.batch(DataOrder.microBatch(t.permutation(0), tc.batchSize(), 0)));
+            }
+        }
+        Task only = tasks.get(0);
+        int updatesPerEpoch = (only.microPerEpoch + tc.gradientAccumulationSteps() - 1) / tc.gradientAccumulationSteps();
         long totalSteps = tc.stepMode() ? tc.numSteps() : (long) tc.numEpochs() * updatesPerEpoch;
-        if (wiring == null) {
-            wire(data.batch(DataOrder.microBatch(DataOrder.permutation(tc.seed(), 0, data.size(), tc.shuffle()),
-                    tc.batchSize(), 0)), data);
-        }
-        Loop loop = new Loop(data, microPerEpoch, updatesPerEpoch, totalSteps);
+        Loop loop = new Loop(updatesPerEpoch, totalSteps);
         return loop.run();
     }
 
-    /** First-batch shape check and loss wiring. */
-    private void wire(Batch first, ExampleSet data) {
-        List<String> teacherNames = setup.teacher() == null ? List.of()
-                : LossWiring.teacherOutputsNeeded(plan, setup.teacher().adaptor());
+    /** First-batch shape check and loss wiring of one task. */
+    private void wire(Task task, Batch first) {
+        List<String> teacherNames = task.teacher == null ? List.of()
+                : LossWiring.teacherOutputsNeeded(task.plan, task.teacher.adaptor());
         Map<String, long[]> teacherShapes = new LinkedHashMap<>();
         if (!teacherNames.isEmpty()) {
-            setup.teacher().output(first, teacherNames).forEach((k, v) -> teacherShapes.put(k, v.shape()));
+            task.teacher.output(first, teacherNames).forEach((k, v) -> teacherShapes.put(k, v.shape()));
         }
-        List<String> studentNames = LossWiring.studentOutputsNeeded(plan, student.adaptor());
+        List<String> studentNames = LossWiring.studentOutputsNeeded(task.plan, task.student.adaptor());
         Map<String, long[]> studentShapes = new LinkedHashMap<>();
         if (!studentNames.isEmpty()) {
-            student.output(first, studentNames).forEach((k, v) -> studentShapes.put(k, v.shape()));
+            task.student.output(first, studentNames).forEach((k, v) -> studentShapes.put(k, v.shape()));
         }
-        List<String> params = student.parameterNames();
+        List<String> params = task.student.parameterNames();
         if (params.isEmpty()) {
-            throw new ConfigException("student", "no parameters", "the student graph has no trainable (VARIABLE) parameters");
+            throw new ConfigException(task.where("student"), "no parameters", "the student graph has no trainable (VARIABLE) parameters");
         }
-        dtype = student.sd().getArrForVarName(params.get(0)).dataType();
+        dtype = task.student.sd().getArrForVarName(params.get(0)).dataType();
         try {
-            wiring = LossWiring.wire(plan, student, setup.teacher() == null ? null : setup.teacher().adaptor(),
+            task.wiring = LossWiring.wire(task.plan, task.student, task.teacher == null ? null : task.teacher.adaptor(),
                     studentShapes, teacherShapes, dtype, setup.training().seed(), setup.training().optimizer().learningRate());
         } catch (RuntimeException e) {
-            // A shape check can fail after some loss ops were added: start the next attempt from a clean graph.
-            student = ModelGraph.create(setup.student(), setup.training().seed());
-            startFrom(setup.initialWeights());
-            throw e;
+            // A shape check can fail after some loss ops were added: start the next attempt from clean graphs.
+            rebuildStudents();
+            throw task.name.isEmpty() || !(e instanceof ConfigException c) ? e
+                    : ConfigException.because(task.where(c.field()), c.getMessage().substring(c.field().length() + 2), c);
         }
-        if (setup.teacher() != null) {
-            teacherOutputs = teacherEnsemble(first, teacherNames, data);
+        if (task.teacher != null) {
+            task.teacherOutputs = teacherEnsemble(task, first, teacherNames);
         }
-        Optimizer optimizer = plan.optimizer();
-        for (ParamGroup g : wiring.groups()) {
-            for (String p : g.parameters()) {
-                List<INDArray> state = new ArrayList<>();
-                for (String ignored : optimizer.stateNames()) {
-                    state.add(Nd4j.zerosLike(student.sd().getArrForVarName(p)));
-                }
-                optimizerState.put(p, state);
+        Optimizer optimizer = task.plan.optimizer();
+        for (String p : task.trainableNames()) {
+            if (optimizerState.containsKey(task.key(p))) {
+                continue; // a shared parameter another task already holds state for
             }
+            List<INDArray> state = new ArrayList<>();
+            for (String ignored : optimizer.stateNames()) {
+                state.add(Nd4j.zerosLike(task.student.sd().getArrForVarName(p)));
+            }
+            optimizerState.put(task.key(p), state);
+            updateCounts.put(task.key(p), 0L);
         }
     }
 
     /** Outputs of every teacher, checked on the first batch: other teachers' logits must match the first's shapes. */
-    private TeacherEnsemble teacherEnsemble(Batch first, List<String> teacherNames, ExampleSet data) {
-        DistillationConfig dc = plan.config();
+    private TeacherEnsemble teacherEnsemble(Task task, Batch first, List<String> teacherNames) {
+        DistillationConfig dc = task.plan.config();
+        ModelGraph student = task.student;
         String labelsField = dc.probabilityShift() ? student.adaptor().inputs().get(student.adaptor().labels()) : null;
-        List<String> mainLogits = setup.teacher().adaptor().logits();
-        TeacherOutputs main = new TeacherOutputs(setup.teacher(), teacherNames, cacheFor(setup.teacher(), teacherNames, data),
+        List<String> mainLogits = task.teacher.adaptor().logits();
+        TeacherOutputs main = new TeacherOutputs(task.teacher, teacherNames, cacheFor(task, task.teacher, teacherNames),
                 dc.probabilityShift() ? mainLogits : List.of(), labelsField);
         List<TeacherOutputs> others = new ArrayList<>();
         List<List<String>> otherLogits = new ArrayList<>();
         boolean kd = teacherNames.stream().anyMatch(mainLogits::contains);
-        for (int k = 0; k < setup.otherTeachers().size(); k++) {
-            ModelGraph t = setup.otherTeachers().get(k);
+        for (int k = 0; k < task.otherTeachers.size(); k++) {
+            ModelGraph t = task.otherTeachers.get(k);
             List<String> logits = kd ? t.adaptor().logits() : List.of();
             if (kd) {
                 Map<String, INDArray> probe = t.output(first, logits);
-                Map<String, INDArray> reference = setup.teacher().output(first, mainLogits);
+                Map<String, INDArray> reference = task.teacher.output(first, mainLogits);
                 for (int i = 0; i < logits.size(); i++) {
                     long[] shape = probe.get(logits.get(i)).shape();
                     long[] expected = reference.get(mainLogits.get(i)).shape();
@@ -273,7 +495,7 @@ public abstract class Distiller {
                     }
                 }
             }
-            others.add(new TeacherOutputs(t, logits, cacheFor(t, logits, data), dc.probabilityShift() ? logits : List.of(), labelsField));
+            others.add(new TeacherOutputs(t, logits, cacheFor(task, t, logits), dc.probabilityShift() ? logits : List.of(), labelsField));
             otherLogits.add(logits);
         }
         List<Double> weights = setup.teacherWeights();
@@ -285,49 +507,71 @@ public abstract class Distiller {
     }
 
     /** The cache the configuration asks for: none, in memory, or on disk keyed by teacher, outputs and data. */
-    private TeacherCache cacheFor(ModelGraph teacher, List<String> names, ExampleSet data) {
-        DistillationConfig dc = plan.config();
+    private TeacherCache cacheFor(Task task, ModelGraph teacher, List<String> names) {
+        DistillationConfig dc = task.plan.config();
         if (!dc.isCachingLogits()) {
             return null;
         }
         if (dc.teacherCacheDir() == null) {
             return TeacherCache.inMemory();
         }
-        return TeacherCache.onDisk(Path.of(dc.teacherCacheDir()), teacher, names, data,
+        return TeacherCache.onDisk(Path.of(dc.teacherCacheDir()), teacher, names, task.data,
                 (long) (dc.teacherCacheMaxMb() * (1 << 20)));
     }
 
     /** Teacher forward passes run so far by all teachers (cache misses); for tests and diagnostics. */
     long teacherForwards() {
-        return teacherOutputs == null ? 0 : teacherOutputs.forwards();
+        return tasks.stream().mapToLong(t -> t.teacherOutputs == null ? 0 : t.teacherOutputs.forwards()).sum();
     }
 
     /**
      * The trained model in a graph of its own, built afresh from its definition with copies of the trained
      * weights: no losses, projections or teacher placeholders. Use this as the teacher of a later distillation.
+     * A multi-task distiller has one per task: use {@link #trainedModel(String)}.
      */
     public ModelGraph trainedModel() {
-        ModelGraph clean = ModelGraph.create(setup.student(), setup.training().seed());
+        if (tasks.size() != 1 || !tasks.get(0).name.isEmpty()) {
+            throw new ConfigException("task", null, "a multi-task distiller has one trained model per task: call "
+                    + "trainedModel(task) with one of " + taskNames());
+        }
+        return trainedModel(tasks.get(0));
+    }
+
+    /** One task's trained model (the shared encoder and that task's head), as {@link #trainedModel()}. */
+    public ModelGraph trainedModel(String task) {
+        return trainedModel(task(task));
+    }
+
+    private ModelGraph trainedModel(Task task) {
+        ModelGraph clean = ModelGraph.create(task.definition, setup.training().seed());
         for (String name : clean.parameterNames()) {
-            clean.sd().getVariable(name).setArray(student.sd().getArrForVarName(name).dup());
+            clean.sd().getVariable(name).setArray(task.student.sd().getArrForVarName(name).dup());
         }
         return clean;
     }
 
-    /** Saves {@link #trainedModel()} for inference, with provenance (configuration, seed, versions). */
+    /**
+     * Saves {@link #trainedModel()} for inference, with provenance (configuration, seed, versions). A multi-task
+     * distiller saves each task's model into a sub-folder named after the task.
+     */
     public void exportStudent(Path folder) {
-        ModelGraph clean = trainedModel();
-        Map<String, Object> provenance = new LinkedHashMap<>();
-        provenance.put("experiment", ConfigIO.toJson(experiment()));
-        provenance.put("distiller", getClass().getSimpleName());
-        provenance.put("seed", setup.training().seed());
-        provenance.put("parameters", clean.parameterCount());
-        provenance.put("java", System.getProperty("java.version"));
-        provenance.put("nd4j_backend", Nd4j.getBackend().getClass().getName());
-        provenance.put("created", java.time.Instant.now().toString());
-        ExportedModel.save(folder, clean, provenance);
+        for (Task t : tasks) {
+            ModelGraph clean = trainedModel(t);
+            Map<String, Object> provenance = new LinkedHashMap<>();
+            provenance.put("experiment", ConfigIO.toJson(experiment()));
+            provenance.put("distiller", getClass().getSimpleName());
+            if (!t.name.isEmpty()) {
+                provenance.put("task", t.name);
+                provenance.put("tasks", taskNames());
+            }
+            provenance.put("seed", setup.training().seed());
+            provenance.put("parameters", clean.parameterCount());
+            provenance.put("java", System.getProperty("java.version"));
+            provenance.put("nd4j_backend", Nd4j.getBackend().getClass().getName());
+            provenance.put("created", java.time.Instant.now().toString());
+            ExportedModel.save(t.name.isEmpty() ? folder : folder.resolve(t.name), clean, provenance);
+        }
     }
-
     /** A builder for a distiller of type D. */
     public static final class Builder<D extends Distiller> {
         private final java.util.function.Function<Setup, D> factory;
@@ -344,6 +588,9 @@ public abstract class Distiller {
         private final List<TrainingListener> listeners = new ArrayList<>();
         private Evaluator evaluator;
         private Path resumeFrom;
+        private final List<TaskSpec> tasks = new ArrayList<>();
+        private Predicate<String> sharedParameters;
+        private double taskTau = 1.0;
 
         Builder(java.util.function.Function<Setup, D> factory) {
             this.factory = factory;
@@ -390,31 +637,46 @@ public abstract class Distiller {
         /** Resume from a checkpoint file, or from the latest checkpoint in a folder. */
         public Builder<D> resumeFrom(Path v) { resumeFrom = v; return this; }
 
+        /**
+         * Adds a task ({@link MultiTaskDistiller} only): its teacher, the student's definition with this task's head,
+         * and its evaluator (or null). Tasks are sampled in proportion to |data|^tau each step.
+         */
+        public Builder<D> task(String name, ModelGraph teacher, ModelDefinition student, Evaluator evaluator) {
+            tasks.add(new TaskSpec(name, teacher, student, evaluator));
+            return this;
+        }
+        /**
+         * Which student parameters are one array across all tasks ({@link MultiTaskDistiller} only), by name; every
+         * other parameter is a task's own (its head). For a BERT student: {@code name -> name.startsWith("bert/")}.
+         */
+        public Builder<D> sharedParameters(Predicate<String> v) { sharedParameters = v; return this; }
+        /**
+         * The task sampling exponent ({@link MultiTaskDistiller} only): each step trains task k with probability
+         * |D_k|^tau / sum_j |D_j|^tau. 1 (the default, TextBrewer's) is proportional to data size, 0 is uniform.
+         */
+        public Builder<D> tau(double v) { taskTau = v; return this; }
+
         /** Validates everything that can be checked without data and builds the distiller. */
         public D build() {
             return factory.apply(new Setup(training, distillation, teacher, student, registries, listeners, evaluator,
-                    resumeFrom, otherTeachers, teacherWeights, postprocessor, teacherTemperatures, initialWeights));
+                    resumeFrom, otherTeachers, teacherWeights, postprocessor, teacherTemperatures, initialWeights, tasks,
+                    sharedParameters, taskTau));
         }
     }
 
-    /** Names of every trainable parameter (student then projections). */
-    List<String> trainableNames() {
-        return wiring.groups().stream().flatMap(g -> g.parameters().stream()).toList();
-    }
+    /** Optimizer-state name of a parameter's update count in checkpoints. */
+    static final String UPDATES_STATE = "updates";
 
     /** One run of the loop; holds the run's mutable position. */
     private final class Loop implements TrainingContext {
-        private final ExampleSet data;
-        private final int microPerEpoch;
         private final int updatesPerEpoch;
         private final long totalSteps;
         private final List<TrainingListener> listeners = new ArrayList<>();
         private final LearningRateSchedule.Bound lrFactor;
         private final Path outputDir;
+        private final TaskSampler sampler;
         private long step;
-        private int epoch;
-        private int microInEpoch;
-        private int[] order;
+        private Task current;
         private String stopReason;
         private StepLosses lastLosses;
         private Map<String, Double> lastMetrics = Map.of();
@@ -422,9 +684,7 @@ public abstract class Distiller {
         private long checkpointedStep = -1;
         private long examplesSeen;
 
-        Loop(ExampleSet data, int microPerEpoch, int updatesPerEpoch, long totalSteps) {
-            this.data = data;
-            this.microPerEpoch = microPerEpoch;
+        Loop(int updatesPerEpoch, long totalSteps) {
             this.updatesPerEpoch = updatesPerEpoch;
             this.totalSteps = totalSteps;
             this.listeners.addAll(setup.listeners());
@@ -432,13 +692,25 @@ public abstract class Distiller {
             if (tc.logDir() != null) {
                 listeners.add(new MetricsFileListener(Path.of(tc.logDir()).resolve("metrics.jsonl")));
             }
-            this.lrFactor = plan.lrSchedule().bind("training.lr_schedule", tc.lrSchedule(), totalSteps);
+            this.lrFactor = tasks.get(0).plan.lrSchedule().bind("training.lr_schedule", tc.lrSchedule(), totalSteps);
             this.outputDir = Path.of(tc.outputDir());
+            this.sampler = new TaskSampler(tasks.stream().map(t -> t.data.size()).toList(), setup.taskTau(), tc.seed());
+            this.current = tasks.get(0);
+        }
+
+        private boolean multiTask() {
+            return !tasks.get(0).name.isEmpty();
+        }
+
+        /** Single task: its epoch and micro-batch. Multi-task: the task trained last (or next) and its position. */
+        @Override
+        public RunState state() {
+            return new RunState(step, totalSteps, current.epoch, current.microInEpoch, current.microPerEpoch);
         }
 
         @Override
-        public RunState state() {
-            return new RunState(step, totalSteps, epoch, microInEpoch, microPerEpoch);
+        public String task() {
+            return current.name;
         }
 
         @Override
@@ -453,7 +725,7 @@ public abstract class Distiller {
 
         @Override
         public int examples() {
-            return data.size();
+            return tasks.stream().mapToInt(t -> t.data.size()).sum();
         }
 
         @Override
@@ -469,26 +741,30 @@ public abstract class Distiller {
             try {
                 listeners.forEach(l -> l.onRunStart(this));
                 while (step < totalSteps && stopReason == null) {
-                    if (order == null) {
-                        order = DataOrder.permutation(tc.seed(), epoch, data.size(), tc.shuffle());
+                    current = tasks.get(sampler.taskAt(step));
+                    Task task = current;
+                    if (task.order == null) {
+                        task.order = task.permutation(task.epoch);
                     }
-                    if (microInEpoch == 0) {
+                    if (task.microInEpoch == 0 && !multiTask()) {
                         listeners.forEach(l -> l.onEpochStart(this));
                     }
                     listeners.forEach(l -> l.onStepStart(this));
-                    int micro = Math.min(tc.gradientAccumulationSteps(), microPerEpoch - microInEpoch);
-                    lastLosses = update(micro);
+                    int micro = Math.min(tc.gradientAccumulationSteps(), task.microPerEpoch - task.microInEpoch);
+                    lastLosses = update(task, micro);
                     step++;
-                    microInEpoch += micro;
+                    task.microInEpoch += micro;
                     StepLosses losses = lastLosses;
                     listeners.forEach(l -> l.onStepEnd(this, losses));
-                    boolean epochEnd = microInEpoch == microPerEpoch;
-                    boolean due = checkpointDue();
+                    boolean epochEnd = task.microInEpoch == task.microPerEpoch;
+                    boolean due = checkpointDue(task);
                     if (epochEnd) {
-                        listeners.forEach(l -> l.onEpochEnd(this));
-                        epoch++;
-                        microInEpoch = 0;
-                        order = DataOrder.permutation(tc.seed(), epoch, data.size(), tc.shuffle());
+                        if (!multiTask()) {
+                            listeners.forEach(l -> l.onEpochEnd(this));
+                        }
+                        task.epoch++;
+                        task.microInEpoch = 0;
+                        task.order = task.permutation(task.epoch);
                     }
                     if (due || (stopReason != null && checkpointedStep != step)) {
                         checkpointAndEvaluate();
@@ -497,7 +773,7 @@ public abstract class Distiller {
                 if (checkpointedStep != step && step > 0) {
                     checkpointAndEvaluate(); // the end of a run is always saved, whatever the frequency
                 }
-                student.setTraining(false);
+                tasks.forEach(t -> t.student.setTraining(false));
                 listeners.forEach(l -> l.onRunEnd(this));
                 return new TrainingResult(state(), lastLosses, lastMetrics, lastCheckpoint, stopReason);
             } catch (RuntimeException | Error e) {
@@ -513,15 +789,15 @@ public abstract class Distiller {
         }
 
         /** Epoch mode: K evenly spaced checkpoints in every N-th epoch. Step mode: every ckpt_steps, and the end. */
-        private boolean checkpointDue() {
+        private boolean checkpointDue(Task task) {
             TrainingConfig tc = setup.training();
             if (tc.stepMode()) {
                 return (tc.ckptSteps() != null && step % tc.ckptSteps() == 0) || step == totalSteps;
             }
-            if ((epoch + 1) % tc.ckptEpochFrequency() != 0) {
+            if ((task.epoch + 1) % tc.ckptEpochFrequency() != 0) {
                 return false;
             }
-            long updateInEpoch = step - (long) epoch * updatesPerEpoch;
+            long updateInEpoch = step - (long) task.epoch * updatesPerEpoch;
             for (int k = 1; k <= tc.ckptFrequency(); k++) {
                 if (updateInEpoch == (long) Math.ceil((double) k * updatesPerEpoch / tc.ckptFrequency())) {
                     return true;
@@ -530,18 +806,20 @@ public abstract class Distiller {
             return false;
         }
 
-        /** One optimizer update from {@code micro} micro-batches; gradients weighted by micro-batch size. */
-        private StepLosses update(int micro) {
+        /** One optimizer update from {@code micro} micro-batches of one task; gradients weighted by micro-batch size. */
+        private StepLosses update(Task task, int micro) {
             TrainingConfig tc = setup.training();
+            ModelGraph student = task.student;
+            LossWiring.Result wiring = task.wiring;
             List<int[]> groups = new ArrayList<>();
             int examples = 0;
             for (int j = 0; j < micro; j++) {
-                int[] idx = DataOrder.microBatch(order, tc.batchSize(), microInEpoch + j);
+                int[] idx = DataOrder.microBatch(task.order, tc.batchSize(), task.microInEpoch + j);
                 groups.add(idx);
                 examples += idx.length;
             }
             examplesSeen += examples;
-            List<String> params = trainableNames();
+            List<String> params = task.trainableNames();
             List<String> gradientNames = new ArrayList<>(params);
             gradientNames.addAll(student.lookupRowNames());
             Map<String, INDArray> grads = new LinkedHashMap<>();
@@ -554,7 +832,7 @@ public abstract class Distiller {
             double total = 0;
             for (int j = 0; j < groups.size(); j++) {
                 int[] idx = groups.get(j);
-                Batch batch = data.batch(idx);
+                Batch batch = task.data.batch(idx);
                 if (setup.postprocessor() != null) {
                     batch = setup.postprocessor().process(batch, new java.util.Random(tc.seed() * 6151L + step * 97L + j));
                     if (batch.size() != idx.length) {
@@ -567,8 +845,8 @@ public abstract class Distiller {
                 Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j);
                 student.setTraining(true);
                 Map<String, INDArray> feeds = new LinkedHashMap<>(student.feeds(batch));
-                if (teacherOutputs != null) {
-                    teacherOutputs.forBatch(batch, idx, dtype).forEach((name, value) ->
+                if (task.teacherOutputs != null) {
+                    task.teacherOutputs.forBatch(batch, idx, dtype).forEach((name, value) ->
                             feeds.put(wiring.teacherFeeds().get(name), value));
                 }
                 feeds.putAll(weightFeeds);
@@ -579,9 +857,9 @@ public abstract class Distiller {
                 for (LossWiring.Term t : wiring.terms()) {
                     double v = r.getOutputs().get(t.value().name()).getDouble(0);
                     if (!Double.isFinite(v)) {
-                        throw new NonFiniteLossException(t.name(), step + 1, v);
+                        throw new NonFiniteLossException(task.label(t.name()), step + 1, v);
                     }
-                    unweighted.merge(t.name(), v * share, Double::sum);
+                    unweighted.merge(task.label(t.name()), v * share, Double::sum);
                 }
                 total += r.getOutputs().get(wiring.total().name()).getDouble(0) * share;
                 for (String p : params) {
@@ -597,13 +875,13 @@ public abstract class Distiller {
                     ? GradientClipping.clipGlobalNorm(grads.values(), tc.maxGradNorm())
                     : GradientClipping.globalNorm(grads.values());
             if (!Double.isFinite(gradNorm)) {
-                throw new NonFiniteLossException("gradient norm", step + 1, gradNorm);
+                throw new NonFiniteLossException(task.label("gradient norm"), step + 1, gradNorm);
             }
             double factor = lrFactor.factor(step);
             Map<String, Double> rates = new LinkedHashMap<>();
             wiring.groups().forEach(g -> rates.put(g.name(), g.learningRate() * factor));
             listeners.forEach(l -> l.beforeUpdate(this, gradNorm, rates));
-            Optimizer optimizer = plan.optimizer();
+            Optimizer optimizer = task.plan.optimizer();
             double decay = tc.optimizer().weightDecay();
             for (ParamGroup g : wiring.groups()) {
                 double lr = rates.get(g.name());
@@ -613,7 +891,8 @@ public abstract class Distiller {
                         continue;
                     }
                     INDArray param = student.sd().getArrForVarName(p);
-                    optimizer.update(param, grad, optimizerState.get(p), step + 1, lr, param.rank() >= 2 ? decay : 0.0);
+                    long updates = updateCounts.merge(task.key(p), 1L, Long::sum);
+                    optimizer.update(param, grad, optimizerState.get(task.key(p)), updates, lr, param.rank() >= 2 ? decay : 0.0);
                 }
             }
             listeners.forEach(l -> l.afterUpdate(this));
@@ -621,17 +900,25 @@ public abstract class Distiller {
             Map<String, Double> weighted = new LinkedHashMap<>();
             for (LossWiring.Term t : wiring.terms()) {
                 double w = t.weightAt(progress);
-                weights.put(t.name(), w);
-                weighted.put(t.name(), w * unweighted.get(t.name()));
+                String name = task.label(t.name());
+                weights.put(name, w);
+                weighted.put(name, w * unweighted.get(name));
             }
             return new StepLosses(total, unweighted, weighted, weights);
         }
 
         /** Evaluates first, so the checkpoint holds the listeners' state after they saw this evaluation. */
         private void checkpointAndEvaluate() {
-            student.setTraining(false);
-            if (setup.evaluator() != null) {
-                Map<String, Double> metrics = setup.evaluator().evaluate(student, state());
+            tasks.forEach(t -> t.student.setTraining(false));
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            boolean evaluated = false;
+            for (Task t : tasks) {
+                if (t.evaluator != null) {
+                    evaluated = true;
+                    t.evaluator.evaluate(t.student, state()).forEach((k, v) -> metrics.put(t.label(k), v));
+                }
+            }
+            if (evaluated) {
                 lastMetrics = Map.copyOf(metrics);
                 listeners.forEach(l -> l.onEvaluation(this, metrics));
             }
@@ -645,12 +932,19 @@ public abstract class Distiller {
         private Checkpoint snapshot() {
             Map<String, INDArray> params = new LinkedHashMap<>();
             Map<String, INDArray> opt = new LinkedHashMap<>();
-            List<String> stateNames = plan.optimizer().stateNames();
-            for (String p : trainableNames()) {
-                params.put(p, student.sd().getArrForVarName(p));
-                List<INDArray> s = optimizerState.get(p);
-                for (int i = 0; i < stateNames.size(); i++) {
-                    opt.put(Checkpoint.stateKey(p, stateNames.get(i)), s.get(i));
+            List<String> stateNames = tasks.get(0).plan.optimizer().stateNames();
+            for (Task t : tasks) {
+                for (String p : t.trainableNames()) {
+                    String key = t.key(p);
+                    if (params.containsKey(key)) {
+                        continue; // shared: the same array as an earlier task's
+                    }
+                    params.put(key, t.student.sd().getArrForVarName(p));
+                    List<INDArray> s = optimizerState.get(key);
+                    for (int i = 0; i < stateNames.size(); i++) {
+                        opt.put(Checkpoint.stateKey(key, stateNames.get(i)), s.get(i));
+                    }
+                    opt.put(Checkpoint.stateKey(key, UPDATES_STATE), Nd4j.scalar((double) updateCounts.get(key)));
                 }
             }
             Map<String, Map<String, Double>> listenerStates = new LinkedHashMap<>();
@@ -660,8 +954,24 @@ public abstract class Distiller {
                     listenerStates.put(l.getClass().getName(), s);
                 }
             }
-            return new Checkpoint(state(), setup.training().seed(), params, opt, order, listenerStates,
+            if (multiTask()) {
+                listenerStates.put(RUN_STATE_KEY, taskSignature());
+            }
+            Task first = tasks.get(0);
+            int[] order = multiTask() ? new int[0] : first.order;
+            RunState state = multiTask() ? new RunState(step, totalSteps, 0, 0, 0) : state();
+            return new Checkpoint(state, setup.training().seed(), params, opt, order, listenerStates,
                     ConfigIO.toJson(experiment()));
+        }
+
+        /** What a multi-task resume must find unchanged: tau, and each task's data size, in order. */
+        private Map<String, Double> taskSignature() {
+            Map<String, Double> s = new LinkedHashMap<>();
+            s.put("tau", setup.taskTau());
+            for (Task t : tasks) {
+                s.put("examples." + t.name, (double) t.data.size());
+            }
+            return s;
         }
 
         private void resume(Path from) {
@@ -677,38 +987,57 @@ public abstract class Distiller {
                         + "configuration; resume with the same training and distillation configuration (saved in the "
                         + "checkpoint's manifest.json) or start a new run");
             }
-            if (ckpt.state().microBatchesPerEpoch() != microPerEpoch) {
+            if (multiTask()) {
+                Map<String, Double> saved = ckpt.listenerStates().getOrDefault(RUN_STATE_KEY, Map.of());
+                if (!saved.equals(taskSignature())) {
+                    throw new ConfigException("resume", file.toString(), "the checkpoint's run had tasks and data sizes "
+                            + saved + ", this run has " + taskSignature() + ": resume with the same tasks, tau and data");
+                }
+            } else if (ckpt.state().microBatchesPerEpoch() != tasks.get(0).microPerEpoch) {
                 throw new ConfigException("resume", file.toString(), "the checkpoint's run had "
-                        + ckpt.state().microBatchesPerEpoch() + " micro-batches per epoch, this data gives " + microPerEpoch
-                        + ": resume with the same training data");
+                        + ckpt.state().microBatchesPerEpoch() + " micro-batches per epoch, this data gives "
+                        + tasks.get(0).microPerEpoch + ": resume with the same training data");
             }
-            List<String> names = trainableNames();
-            if (!new TreeSet<>(names).equals(new TreeSet<>(ckpt.parameters().keySet()))) {
-                TreeSet<String> missing = new TreeSet<>(names);
+            Map<String, INDArray> targets = new LinkedHashMap<>();
+            for (Task t : tasks) {
+                for (String p : t.trainableNames()) {
+                    targets.putIfAbsent(t.key(p), t.student.sd().getArrForVarName(p));
+                }
+            }
+            if (!new TreeSet<>(targets.keySet()).equals(new TreeSet<>(ckpt.parameters().keySet()))) {
+                TreeSet<String> missing = new TreeSet<>(targets.keySet());
                 missing.removeAll(ckpt.parameters().keySet());
                 TreeSet<String> extra = new TreeSet<>(ckpt.parameters().keySet());
-                extra.removeAll(names);
+                extra.removeAll(targets.keySet());
                 throw new CheckpointFormatException("checkpoint " + file + " does not fit this model: missing " + missing
                         + ", unexpected " + extra);
             }
-            List<String> stateNames = plan.optimizer().stateNames();
-            for (String p : names) {
-                INDArray target = student.sd().getArrForVarName(p);
-                INDArray saved = ckpt.parameters().get(p);
+            List<String> stateNames = tasks.get(0).plan.optimizer().stateNames();
+            for (Map.Entry<String, INDArray> e : targets.entrySet()) {
+                String key = e.getKey();
+                INDArray target = e.getValue();
+                INDArray saved = ckpt.parameters().get(key);
                 if (!Arrays.equals(target.shape(), saved.shape())) {
-                    throw new CheckpointFormatException("checkpoint " + file + ": parameter " + p + " has shape "
+                    throw new CheckpointFormatException("checkpoint " + file + ": parameter " + key + " has shape "
                             + Arrays.toString(saved.shape()) + ", the model expects " + Arrays.toString(target.shape()));
                 }
                 target.assign(saved);
-                List<INDArray> s = optimizerState.get(p);
+                List<INDArray> s = optimizerState.get(key);
                 for (int i = 0; i < stateNames.size(); i++) {
-                    s.get(i).assign(ckpt.optimizerState().get(Checkpoint.stateKey(p, stateNames.get(i))));
+                    s.get(i).assign(ckpt.optimizerState().get(Checkpoint.stateKey(key, stateNames.get(i))));
                 }
+                INDArray updates = ckpt.optimizerState().get(Checkpoint.stateKey(key, UPDATES_STATE));
+                updateCounts.put(key, updates == null ? ckpt.state().step() : updates.getLong(0));
             }
             step = ckpt.state().step();
-            epoch = ckpt.state().epoch();
-            microInEpoch = ckpt.state().microBatchInEpoch();
-            order = ckpt.epochOrder().length == data.size() ? ckpt.epochOrder() : null;
+            if (multiTask()) {
+                replayTaskPositions();
+            } else {
+                Task t = tasks.get(0);
+                t.epoch = ckpt.state().epoch();
+                t.microInEpoch = ckpt.state().microBatchInEpoch();
+                t.order = ckpt.epochOrder().length == t.data.size() ? ckpt.epochOrder() : null;
+            }
             checkpointedStep = step;
             lastCheckpoint = file;
             for (TrainingListener l : listeners) {
@@ -717,6 +1046,23 @@ public abstract class Distiller {
                     l.restoreState(s);
                 }
             }
+        }
+
+        /**
+         * Multi-task positions follow from the seed: the task of every step is drawn from (seed, step), so replaying
+         * the draws up to the checkpoint's step gives each task's epoch and micro-batch without storing them.
+         */
+        private void replayTaskPositions() {
+            int acc = setup.training().gradientAccumulationSteps();
+            for (long s = 0; s < step; s++) {
+                Task t = tasks.get(sampler.taskAt(s));
+                t.microInEpoch += Math.min(acc, t.microPerEpoch - t.microInEpoch);
+                if (t.microInEpoch == t.microPerEpoch) {
+                    t.epoch++;
+                    t.microInEpoch = 0;
+                }
+            }
+            tasks.forEach(t -> t.order = null);
         }
     }
 }

@@ -12,7 +12,12 @@ public interface TrainingContext {
     /** The reason given to {@link #requestStop}, or null. */
     String stopReason();
 
-    /** Examples in the training set. */
+    /** The task of the current (or last) step: "" except in a {@link MultiTaskDistiller} run. */
+    default String task() {
+        return "";
+    }
+
+    /** Examples in the training set (all tasks' together in a multi-task run). */
     int examples();
 
     /** Examples processed since this run (or this resumption) started. */

@@ -138,4 +138,32 @@ class SameDiffWorkaroundsTest {
             assertEquals(expected, y.slice(b));
         }
     }
+
+    /**
+     * MultiTaskDistiller shares the encoder between the tasks' graphs by giving them one array. With the default
+     * (thread-safe) array holder, setArray on a variable copies the values into a new array, so later updates are not
+     * seen by the other graph; with a SingleThreadArrayHolder the graph keeps the very array it is given.
+     */
+    @Test
+    void setArrayCopiesUnlessTheGraphHoldsArraysSingleThreaded() {
+        SameDiff owner = SameDiff.create();
+        owner.var("w", Nd4j.ones(DataType.FLOAT, 2, 2));
+        INDArray shared = owner.getArrForVarName("w");
+
+        SameDiff copying = SameDiff.create();
+        copying.var("w", Nd4j.zeros(DataType.FLOAT, 2, 2));
+        copying.getVariable("w").setArray(shared);
+        shared.addi(1);
+        assertFalse(copying.getArrForVarName("w") == shared, "the defect: the default holder keeps a copy");
+        assertEquals(1.0, copying.getArrForVarName("w").getDouble(0), "so it misses the update");
+
+        SameDiff sharing = SameDiff.create();
+        sharing.var("w", Nd4j.zeros(DataType.FLOAT, 2, 2));
+        sharing.setArrayHolders(new org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder(),
+                new org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder(), true);
+        sharing.getVariable("w").setArray(shared);
+        shared.addi(1);
+        assertTrue(sharing.getArrForVarName("w") == shared);
+        assertEquals(3.0, sharing.getArrForVarName("w").getDouble(0));
+    }
 }
