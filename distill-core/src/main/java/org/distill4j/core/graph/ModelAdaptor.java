@@ -70,6 +70,19 @@ public record ModelAdaptor(
         return new ModelAdaptor(newInputs, logits, logitsMask, labels, losses, features, inputsMask, lookups, trainingFlag, randomMasks);
     }
 
+    /**
+     * The same adaptor reading every batch field under a prefix ("input_ids" becomes "teacher.input_ids"): inputs,
+     * lookup ids and the fields dropout masks take their shape from. Lets a teacher read its own tokenization of the
+     * examples from the same batch as the student (see {@link org.distill4j.core.data.ExampleSets#join}).
+     */
+    public ModelAdaptor withFieldPrefix(String prefix) {
+        Map<String, String> prefixed = new LinkedHashMap<>();
+        inputs.forEach((placeholder, field) -> prefixed.put(placeholder, prefix + field));
+        return new ModelAdaptor(prefixed, logits, logitsMask, labels, losses, features, inputsMask,
+                lookups.stream().map(l -> new EmbeddingLookup(l.table(), prefix + l.ids(), l.rows())).toList(), trainingFlag,
+                randomMasks.stream().map(m -> new RandomMask(m.placeholder(), prefix + m.like(), m.dims(), m.keep())).toList());
+    }
+
     /** A builder. */
     public static Builder builder() {
         return new Builder();

@@ -27,6 +27,14 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
     }
 
     /**
+     * This graph reading its batch fields under a prefix (same arrays, another adaptor): e.g. a teacher with its own
+     * tokenizer reads "teacher.input_ids" while the student reads "input_ids" from the same batch.
+     */
+    public ModelGraph readingFieldsWithPrefix(String prefix) {
+        return new ModelGraph(sd, adaptor.withFieldPrefix(prefix));
+    }
+
+    /**
      * The placeholder feeds for a batch, as the adaptor maps fields to placeholders. Also copies the looked-up
      * table rows for this batch into the lookups' row variables (see {@link EmbeddingLookup}).
      */
