@@ -11,7 +11,8 @@ import java.util.List;
  *
  * @param placeholder the placeholder the graph multiplies by
  * @param like        batch field whose shape gives the symbolic sizes
- * @param dims        the mask's shape: -1 = size 0 of {@code like} (batch), -2 = its size 1 (sequence), n >= 1 literal
+ * @param dims        the mask's shape: -1 = size 0 of {@code like} (batch), -2 = its size 1 (sequence), -3 = their
+ *                    product (batch x sequence, for flat [B*L, D] activations), n >= 1 literal
  * @param keep        probability of keeping an entry, in (0, 1]
  */
 public record RandomMask(@JsonProperty("placeholder") String placeholder, @JsonProperty("like") String like,
@@ -29,7 +30,7 @@ public record RandomMask(@JsonProperty("placeholder") String placeholder, @JsonP
         long[] out = new long[dims.size()];
         for (int i = 0; i < out.length; i++) {
             int d = dims.get(i);
-            out[i] = d == -1 ? likeShape[0] : d == -2 ? likeShape[1] : d;
+            out[i] = d == -1 ? likeShape[0] : d == -2 ? likeShape[1] : d == -3 ? likeShape[0] * likeShape[1] : d;
         }
         return out;
     }

@@ -675,6 +675,7 @@ public abstract class Distiller {
         private final LearningRateSchedule.Bound lrFactor;
         private final Path outputDir;
         private final TaskSampler sampler;
+        private final NativeMemoryGuard memory = new NativeMemoryGuard();
         private long step;
         private Task current;
         private String stopReason;
@@ -752,6 +753,7 @@ public abstract class Distiller {
                     listeners.forEach(l -> l.onStepStart(this));
                     int micro = Math.min(tc.gradientAccumulationSteps(), task.microPerEpoch - task.microInEpoch);
                     lastLosses = update(task, micro);
+                    memory.afterUpdate();
                     step++;
                     task.microInEpoch += micro;
                     StepLosses losses = lastLosses;

@@ -155,6 +155,7 @@ public final class DistillBenchmark {
         DEFAULTS.put("sgemm-size", "4096");
         DEFAULTS.put("repo-root", ".");
         DEFAULTS.put("gc-between-steps", "false");
+        DEFAULTS.put("profile", "true");
     }
 
     /** The options passed on to bench_torch.py (same names there). */
@@ -361,7 +362,20 @@ public final class DistillBenchmark {
             full.gcBetweenSteps = gcBetweenSteps;
             GeneralDistiller distiller = distiller(teacher, studentModel, false, warmup + steps,
                     workDir.resolve("full"), full);
+            if (opts.get("profile").equals("true")) {
+                OpProfiler teacherOps = new OpProfiler();
+                OpProfiler studentOps = new OpProfiler();
+                teacher.sd().addListeners(teacherOps);
+                distiller.student().sd().addListeners(studentOps);
+                full.profilers.addAll(List.of(teacherOps, studentOps));
+                full.profileFrom = warmup;
+            }
             distiller.train(data);
+            if (!full.profilers.isEmpty()) {
+                teacher.sd().setListeners(List.of());
+                log("teacher ops per step (top 12 by time):%n%s", full.profilers.get(0).report(12, steps));
+                log("student ops per step, forward and backward (top 25 by time):%n%s", full.profilers.get(1).report(25, steps));
+            }
             List<StepTimer.Step> timedFull = full.after(0, warmup);
             double fullSec = median(timedFull, StepTimer.Step::total);
             log("full step: median %.1f ms (gradients incl. teacher %.1f ms, Adam %.1f ms, bookkeeping %.1f ms); "
@@ -369,6 +383,7 @@ public final class DistillBenchmark {
                     median(timedFull, StepTimer.Step::update) * 1e3, median(timedFull, StepTimer.Step::rest) * 1e3,
                     full.allMillis());
             log("full step: resident MiB after each step %s", full.rss());
+            double overhead = full.profilers.isEmpty() ? Double.NaN : median(timedFull, StepTimer.Step::overhead);
             ModelGraph student = distiller.trainedModel();
             distiller = null;
             deleteTree(workDir.resolve("full"));
@@ -429,6 +444,9 @@ public final class DistillBenchmark {
             java.put("step_gflop", fmt(stepGflop));
             java.put("achieved_gflops", fmt(achieved));
             java.put("sgemm_ceiling_gflops", fmt(sgemm));
+            if (!Double.isNaN(overhead)) {
+                java.put("loop_overhead_fraction", fmt(overhead)); // outside graph ops and the optimizer
+            }
             java.forEach(this::emit);
             log("java measurements done in %.0f s; peak / needed = %.2f", (System.nanoTime() - t0) / 1e9, peakMib / neededMib);
 
@@ -631,7 +649,9 @@ public final class DistillBenchmark {
     /** Per-step wall times from the loop's own hooks, with the epoch each step belonged to. */
     static final class StepTimer implements TrainingListener {
         record Step(int epoch, int microInEpoch, long startNs, long gradsNs, long updateNs, long endNs, long teacherCalls,
-                    double rssMib) {
+                    double rssMib, long opsNs) {
+            /** Share of the step spent outside SameDiff's ops (teacher and student graphs) and outside Adam. */
+            double overhead() { return opsNs < 0 ? Double.NaN : 1.0 - (opsNs + (updateNs - gradsNs)) / (double) (endNs - startNs); }
             double total() { return (endNs - startNs) / 1e9; }
             double gradients() { return (gradsNs - startNs) / 1e9; }
             double update() { return (updateNs - gradsNs) / 1e9; }
@@ -639,6 +659,11 @@ public final class DistillBenchmark {
         }
 
         final List<Step> steps = new ArrayList<>();
+        /** Op timers on the teacher's and the student's graphs (empty: not profiled). */
+        final List<OpProfiler> profilers = new ArrayList<>();
+        /** Profilers restart at this step, so their report covers the timed steps only. */
+        int profileFrom = -1;
+        private long opsAtStart;
         TeacherCalls teacherCalls;
         boolean gcBetweenSteps;
         private int epoch;
@@ -653,6 +678,10 @@ public final class DistillBenchmark {
             epoch = ctx.state().epoch();
             micro = ctx.state().microBatchInEpoch();
             callsAtStart = teacherCalls == null ? 0 : teacherCalls.count;
+            if (steps.size() == profileFrom) {
+                profilers.forEach(OpProfiler::reset);
+            }
+            opsAtStart = profilers.stream().mapToLong(OpProfiler::totalNanos).sum();
             grads = 0;
             update = 0;
             start = System.nanoTime();
@@ -672,11 +701,12 @@ public final class DistillBenchmark {
         public void onStepEnd(TrainingContext ctx, StepLosses losses) {
             long end = System.nanoTime();
             long calls = teacherCalls == null ? 0 : teacherCalls.count - callsAtStart;
+            long ops = profilers.isEmpty() ? -1 : profilers.stream().mapToLong(OpProfiler::totalNanos).sum() - opsAtStart;
             if (gcBetweenSteps) {
                 System.gc(); // diagnostic: after the clock stopped, so ND4J buffers of this step are freed untimed
             }
             steps.add(new Step(epoch, micro, start, grads == 0 ? end : grads, update == 0 ? end : update, end, calls,
-                    procStatusMib("VmRSS")));
+                    procStatusMib("VmRSS"), ops));
         }
 
         /** Steps of one epoch, without the first {@code skip}. */
