@@ -233,8 +233,8 @@ public final class BertModel implements ModelDefinition {
         }
 
         /**
-         * x [N, in] W [in, out] + b. Not the fused nn.linear (xw_plus_b): in M2.1 an array it returns as a requested
-         * output was overwritten by later work (BertParityTest's classifier logits changed after output() returned).
+         * x [N, in] W [in, out] + b. Not the fused nn.linear (xw_plus_b): with it, the classifier logits that output()
+         * returned in BertParityTest changed afterwards (correct when printed, wrong a few lines later); not pinned down.
          */
         private SDVariable linear(String name, SDVariable x, int in, int out) {
             return sd.mmul(x, normal(name + "/kernel", in, out)).add(sd.var(name + "/bias", Nd4j.zeros(dtype, out)));
@@ -252,7 +252,7 @@ public final class BertModel implements ModelDefinition {
 
         /**
          * Layer norm over the hidden axis of [N, D], as ND4J's native op: (x - mean) / (std + 1e-12) * gamma + beta
-         * (BertModelTest pins it against BERT's (x - mean) / sqrt(var + 1e-12): equal to 1e-6 relative even at
+         * (LayerNormTest pins it against BERT's (x - mean) / sqrt(var + 1e-12): equal to 1e-6 relative even at
          * the tiny variances of freshly initialised embeddings). One op instead of about twelve.
          */
         private SDVariable layerNorm(String name, SDVariable x) {
