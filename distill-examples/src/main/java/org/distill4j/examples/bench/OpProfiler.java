@@ -14,7 +14,7 @@ import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
- * Times every op SameDiff executes, by op type (e.g. "matmul", "layer_norm_bp"): the time from SameDiff's
+ * Times every op SameDiff executes, by op type (e.g. "layer_norm_bp"; matmuls also by output shape): the time from SameDiff's
  * pre-execution hook to its post-execution hook, so the op's own work. Whatever a step spends outside these
  * intervals is framework and loop overhead. Attach with {@code sd.addListeners(profiler)}.
  */
@@ -38,7 +38,11 @@ public final class OpProfiler extends BaseListener {
     public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext opContext, INDArray[] outputs) {
         long elapsed = System.nanoTime() - opStart;
         total += elapsed;
-        long[] entry = byType.computeIfAbsent(op.getOp().opName(), k -> new long[2]);
+        String type = op.getOp().opName();
+        if (type.startsWith("matmul") && outputs != null && outputs.length > 0 && outputs[0] != null) {
+            type += " " + java.util.Arrays.toString(outputs[0].shape()); // matmuls differ most by shape
+        }
+        long[] entry = byType.computeIfAbsent(type, k -> new long[2]);
         entry[0]++;
         entry[1] += elapsed;
     }
