@@ -204,6 +204,51 @@ class ConfigIOTest {
         assertEquals(ScheduleConfig.of("linear_warmup_decay", Map.of("warmup_fraction", 0.1)), config.training().lrSchedule());
     }
 
+    // ---------------------------------------------------------------- --set overrides
+
+    @Test
+    void overridesSetScalarsListElementsAndNewMaps() throws Exception {
+        Path file = dir.resolve("run.yaml");
+        Files.writeString(file, """
+                distillation:
+                  temperature: 8
+                  intermediate_matches:
+                    - {layer_T: 4, layer_S: 1, loss: hidden_mse, weight: 1}
+                training:
+                  num_steps: 10
+                """);
+        ExperimentConfig c = ConfigIO.read(file, ExperimentConfig.class, List.of(
+                "training.batch_size=64", "distillation.intermediate_matches[0].weight=0.25",
+                "distillation.temperature=4", "training.optimizer={name: adamw, learning_rate: 3.0e-5}"));
+        assertEquals(64, c.training().batchSize());
+        assertEquals(4.0, c.distillation().temperature());
+        assertEquals(0.25, c.distillation().intermediateMatches().get(0).weight());
+        assertEquals(3e-5, c.training().optimizer().learningRate());
+        assertEquals(10, c.training().numSteps(), "untouched settings stay");
+
+        ExperimentConfig fresh = ConfigIO.read(file, ExperimentConfig.class, List.of("training.seed=7"));
+        assertEquals(7, fresh.training().seed());
+    }
+
+    @Test
+    void badOverridesNameTheOverrideAndWhatIsAllowed() throws Exception {
+        Path file = dir.resolve("run.yaml");
+        Files.writeString(file, "training: {num_steps: 10}\n");
+        ConfigException noEquals = assertThrows(ConfigException.class,
+                () -> ConfigIO.read(file, ExperimentConfig.class, List.of("training.batch_size")));
+        assertTrue(noEquals.getMessage().contains("key.path=value"), noEquals.getMessage());
+        ConfigException unknown = assertThrows(ConfigException.class,
+                () -> ConfigIO.read(file, ExperimentConfig.class, List.of("training.batchsize=3")));
+        assertTrue(unknown.getMessage().contains("'batchsize'") && unknown.getMessage().contains("--set training.batchsize=3")
+                && unknown.getMessage().contains("batch_size"), unknown.getMessage());
+        ConfigException index = assertThrows(ConfigException.class,
+                () -> ConfigIO.read(file, ExperimentConfig.class, List.of("distillation.intermediate_matches[2].weight=1")));
+        assertTrue(index.getMessage().contains("no element 2"), index.getMessage());
+        ConfigException invalid = assertThrows(ConfigException.class,
+                () -> ConfigIO.read(file, ExperimentConfig.class, List.of("training.batch_size=-1")));
+        assertTrue(invalid.getMessage().contains("batch_size"), invalid.getMessage());
+    }
+
     // ---------------------------------------------------------------- unknown keys
 
     @Test
