@@ -50,4 +50,37 @@ public final class ClassificationMetrics {
     public static double accuracy(ModelGraph model, ExampleSet data, String labelField, int batchSize) {
         return accuracy(model.predictLogits(data, batchSize), allLabels(data, labelField));
     }
+
+    /**
+     * F1 of one class: 2 * precision * recall / (precision + recall), where precision and recall treat
+     * {@code positive} as the positive class (e.g. spam); 0 when the class is never predicted nor present.
+     *
+     * @param logits [N, C] scores
+     * @param labels [N] class indices
+     */
+    public static double f1(INDArray logits, INDArray labels, int positive) {
+        int[] predicted = logits.argMax(1).toIntVector();
+        int[] gold = labels.toIntVector();
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (int i = 0; i < gold.length; i++) {
+            boolean p = predicted[i] == positive;
+            boolean g = gold[i] == positive;
+            tp += p && g ? 1 : 0;
+            fp += p && !g ? 1 : 0;
+            fn += !p && g ? 1 : 0;
+        }
+        return tp == 0 ? 0.0 : 2.0 * tp / (2.0 * tp + fp + fn);
+    }
+
+    /** The mean of the per-class F1 over the C classes of [N, C] logits. */
+    public static double macroF1(INDArray logits, INDArray labels) {
+        long classes = logits.size(1);
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            sum += f1(logits, labels, c);
+        }
+        return sum / classes;
+    }
 }

@@ -1,0 +1,202 @@
+package org.distill4j.examples.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.distill4j.bert.data.DataFormatException;
+import org.distill4j.bert.model.BertConfig;
+import org.distill4j.bert.model.BertHead;
+import org.distill4j.bert.model.BertModel;
+import org.distill4j.bert.presets.StudentPreset;
+import org.distill4j.core.checkpoint.CheckpointFormatException;
+import org.distill4j.core.checkpoint.ExportedModel;
+import org.distill4j.core.config.ConfigException;
+import org.distill4j.core.config.ConfigIO;
+import org.distill4j.core.config.ExperimentConfig;
+import org.distill4j.core.config.MultiStageConfig;
+import org.distill4j.core.graph.ModelGraph;
+import org.distill4j.core.graph.ParameterSummary;
+import org.distill4j.examples.bench.DistillBenchmark;
+import org.distill4j.examples.run.RunSpec;
+import org.distill4j.examples.run.TaskRun;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code distill} command line. Exit codes: 0 success, 1 the work failed (e.g. a loss became NaN), 2 bad input
+ * (usage, an invalid configuration or data file: the message names the field, file and line), 3 an I/O failure.
+ */
+@Command(name = "distill", mixinStandardHelpOptions = true, versionProvider = DistillCli.Version.class,
+        description = "Knowledge distillation of BERT models on the JVM.",
+        subcommands = {DistillCli.Validate.class, DistillCli.FineTune.class, DistillCli.Distill.class,
+                DistillCli.Evaluate.class, DistillCli.Summarize.class, DistillCli.Bench.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:the work failed", "2:bad input (usage, configuration or data)", "3:I/O failure"})
+public final class DistillCli {
+
+    /** Exit code for bad input. */
+    public static final int BAD_INPUT = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given output streams; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new DistillCli());
+        cli.setOut(out).setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ConfigException || e instanceof DataFormatException || e instanceof CheckpointFormatException) {
+                commandLine.getErr().println("error: " + e.getMessage());
+                return BAD_INPUT;
+            }
+            if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+                commandLine.getErr().println("I/O error: " + e.getMessage());
+                return 3;
+            }
+            commandLine.getErr().println("failed: " + e);
+            e.printStackTrace(commandLine.getErr());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    /** Versions of Distill4j and ND4J. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String own = DistillCli.class.getPackage().getImplementationVersion();
+            return new String[]{"distill4j " + (own == null ? "(development build)" : own), "ND4J/SameDiff 1.0.0-M2.1",
+                    "Java " + System.getProperty("java.version")};
+        }
+    }
+
+    /** Reads a run, experiment or multi-stage file, with overrides, and prints it resolved; trains nothing. */
+    @Command(name = "validate", description = "Check a run, experiment or multi-stage file (and --set overrides) "
+            + "without training; print it with every default filled in.")
+    static final class Validate implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "a .yaml, .yml or .json file") Path file;
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a value, e.g. training.batch_size=32")
+        List<String> overrides = new ArrayList<>();
+        @Option(names = "--as", description = "what the file is: run, experiment or stages (default: guessed from its keys)")
+        String kind;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            String k = kind != null ? kind : guess(file);
+            Object value = switch (k) {
+                case "run" -> ConfigIO.read(file, RunSpec.class, overrides);
+                case "experiment" -> ConfigIO.read(file, ExperimentConfig.class, overrides);
+                case "stages" -> ConfigIO.read(file, MultiStageConfig.class, overrides);
+                default -> throw new ConfigException("--as", k, "allowed: run, experiment, stages");
+            };
+            spec.commandLine().getOut().println("# " + file + ": a valid " + k + " file");
+            spec.commandLine().getOut().print(ConfigIO.toYaml(value));
+            return 0;
+        }
+
+        private static String guess(Path file) {
+            String text;
+            try {
+                text = java.nio.file.Files.readString(file);
+            } catch (java.io.IOException e) {
+                throw ConfigException.because(file.toString(), "cannot be read (" + e.getMessage() + ")", e);
+            }
+            if (text.matches("(?s).*(^|\\n|\\{|\")\\s*\"?output\"?\\s*:.*")) {
+                return "run";
+            }
+            return text.matches("(?s).*(^|\\n|\\{|\")\\s*\"?stages\"?\\s*:.*") ? "stages" : "experiment";
+        }
+    }
+
+    /** Shared options of the commands that run a run file. */
+    abstract static class RunCommand implements Callable<Integer> {
+        @Parameters(paramLabel = "RUN_FILE", description = "the run file (.yaml/.json), see RunSpec") Path file;
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a value, e.g. training.num_epochs=1")
+        List<String> overrides = new ArrayList<>();
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        void print(Map<String, Object> results) {
+            spec.commandLine().getOut().print(ConfigIO.toYaml(results));
+        }
+    }
+
+    @Command(name = "fine-tune", description = "Fine-tune a teacher on the run's data (hard labels) and export it to "
+            + "OUTPUT/model.")
+    static final class FineTune extends RunCommand {
+        @Override
+        public Integer call() throws Exception {
+            print(TaskRun.open(file, overrides).fineTune());
+            return 0;
+        }
+    }
+
+    @Command(name = "distill", description = "Distil the run's exported teacher into its student; export the student "
+            + "to OUTPUT/model and report teacher and student on the test split.")
+    static final class Distill extends RunCommand {
+        @Override
+        public Integer call() throws Exception {
+            print(TaskRun.open(file, overrides).distill());
+            return 0;
+        }
+    }
+
+    @Command(name = "evaluate", description = "Accuracy, F1 and speed of an exported model on the run's test (or dev) "
+            + "split.")
+    static final class Evaluate extends RunCommand {
+        @Option(names = "--model", required = true, description = "exported model folder") Path model;
+
+        @Override
+        public Integer call() throws Exception {
+            print(TaskRun.open(file, overrides).evaluateExported(model));
+            return 0;
+        }
+    }
+
+    @Command(name = "summarize", description = "Parameters of a model, layer by layer: an exported model folder, or a "
+            + "student preset built with a vocabulary size.")
+    static final class Summarize implements Callable<Integer> {
+        @Option(names = "--model", description = "exported model folder") Path model;
+        @Option(names = "--preset", description = "T6, T3, T3-small, T4-tiny or T12-nano") String preset;
+        @Option(names = "--vocab-size", defaultValue = "30522", description = "vocabulary size for --preset (default ${DEFAULT-VALUE})")
+        int vocabSize;
+        @Option(names = "--depth", defaultValue = "3", description = "levels of the tree to print (default ${DEFAULT-VALUE})")
+        int depth;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if ((model == null) == (preset == null)) {
+                throw new ConfigException("summarize", null, "give exactly one of --model DIR or --preset NAME");
+            }
+            ModelGraph g;
+            if (model != null) {
+                g = ExportedModel.load(model);
+            } else {
+                StudentPreset p = StudentPreset.named(preset);
+                BertConfig c = BertConfig.of(vocabSize, p.hidden(), p.layers(), p.heads(), p.intermediate(), 512, 2);
+                g = ModelGraph.create(new BertModel(c, BertHead.NONE, 0), 1);
+            }
+            spec.commandLine().getOut().print(ParameterSummary.of(g).format(depth));
+            return 0;
+        }
+    }
+
+    @Command(name = "bench", description = "The standard distillation benchmark side by side with PyTorch "
+            + "(options as in tools/bench/RUNNING.md, e.g. --steps 5 --torch none).")
+    static final class Bench implements Callable<Integer> {
+        @CommandLine.Unmatched List<String> args = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            DistillBenchmark.main(args.toArray(String[]::new));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package org.distill4j.examples.run;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.distill4j.bert.data.TaskDataset;
+import org.distill4j.bert.data.TsvClassificationReader;
+import org.distill4j.bert.model.BertCheckpoints;
+import org.distill4j.bert.model.BertConfig;
+import org.distill4j.bert.model.BertHead;
+import org.distill4j.bert.model.BertInitializer;
+import org.distill4j.bert.model.BertModel;
+import org.distill4j.bert.presets.StudentPreset;
+import org.distill4j.bert.text.BertTokenizer;
+import org.distill4j.bert.text.Vocabulary;
+import org.distill4j.bert.weights.EasyBertArchive;
+import org.distill4j.bert.weights.TfCheckpointReader;
+import org.distill4j.core.checkpoint.ExportedModel;
+import org.distill4j.core.config.ConfigException;
+import org.distill4j.core.config.ConfigIO;
+import org.distill4j.core.config.TrainingConfig;
+import org.distill4j.core.graph.ModelDefinition;
+import org.distill4j.core.graph.ModelGraph;
+import org.distill4j.core.listener.ConsoleProgressListener;
+import org.distill4j.core.metrics.ClassificationMetrics;
+import org.distill4j.core.train.BasicDistiller;
+import org.distill4j.core.train.BasicTrainer;
+import org.distill4j.core.train.Distiller;
+import org.distill4j.core.train.GeneralDistiller;
+import org.distill4j.core.train.TrainingResult;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs what a {@link RunSpec} describes on a TSV text-classification task: {@link #fineTune()} trains a teacher,
+ * {@link #distill()} distils an exported teacher into the student. Data, vocabulary and teacher are read and checked
+ * when the run is opened, before any training. Each run writes one folder: {@code config.yaml} (the resolved
+ * specification), {@code provenance.json} (versions, seed, SHA-256 of the data files and of the teacher),
+ * {@code metrics.jsonl}, {@code checkpoints/}, {@code model/} (the exported model), {@code results.json} and
+ * {@code plots/*.png}.
+ */
+public final class TaskRun {
+
+    private final RunSpec spec;
+    private final Path out;
+    private final BertTokenizer tokenizer;
+    private final TaskDataset train;
+    private final TaskDataset dev;
+    private final TaskDataset test;
+
+    private TaskRun(RunSpec spec) throws IOException {
+        this.spec = spec;
+        this.out = Path.of(spec.output());
+        RunSpec.DataSpec d = spec.data();
+        Path vocab = existing("data.vocab", d.vocab());
+        BertTokenizer.Builder tb = BertTokenizer.builder(Vocabulary.load(vocab)).maxLength(d.maxLength());
+        if (!d.lowerCase()) {
+            tb.lowerCase(false);
+        }
+        this.tokenizer = tb.build();
+        TsvClassificationReader.Builder rb = TsvClassificationReader.builder(tokenizer).textA(d.text()).label(d.label());
+        if (d.textPair() != null) {
+            rb.textB(d.textPair());
+        }
+        TsvClassificationReader reader = rb.build();
+        this.train = reader.read(existing("data.train", d.train()));
+        TsvClassificationReader same = reader.withLabels(train.labelVocabulary()); // dev/test use train's label ids
+        this.dev = d.dev() == null ? null : same.read(existing("data.dev", d.dev()));
+        this.test = d.test() == null ? null : same.read(existing("data.test", d.test()));
+    }
+
+    /** Reads a run file with overrides ({@code key.path=value}) and opens it: checks files, reads and tokenizes data. */
+    public static TaskRun open(Path runFile, List<String> overrides) throws IOException {
+        return open(ConfigIO.read(runFile, RunSpec.class, overrides));
+    }
+
+    /** Opens a run: checks files, reads and tokenizes the data. */
+    public static TaskRun open(RunSpec spec) throws IOException {
+        return new TaskRun(spec);
+    }
+
+    private static Path existing(String field, String file) {
+        Path p = Path.of(file);
+        if (!Files.isRegularFile(p)) {
+            throw new ConfigException(field, file, "no such file (paths are relative to the working directory "
+                    + Path.of("").toAbsolutePath() + ")");
+        }
+        return p;
+    }
+
+    /** The training set as read (for sizes and labels). */
+    public TaskDataset trainingData() {
+        return train;
+    }
+
+    /**
+     * Fine-tunes a teacher with hard labels (BasicTrainer): from a TensorFlow checkpoint (e.g. Google's BERT-base
+     * jar) or from random weights of {@code teacher.config}. Exports it to {@code output/model}.
+     */
+    public Map<String, Object> fineTune() throws IOException {
+        RunSpec.TeacherSource t = spec.teacher();
+        if (t == null || t.config() == null) {
+            throw new ConfigException("teacher.config", null, "fine-tune needs the teacher's size: "
+                    + "{layers: 12, hidden: 768, heads: 12, intermediate: 3072} for BERT-base");
+        }
+        BertConfig config = bertConfig(t.config());
+        BertModel definition = new BertModel(config, BertHead.SEQUENCE_CLASSIFICATION, train.numLabels());
+        Map<String, INDArray> start = Map.of();
+        if (t.tfCheckpoint() != null) {
+            Path ckpt = existing("teacher.tf_checkpoint", t.tfCheckpoint());
+            ModelGraph probe = ModelGraph.create(definition, spec.training().seed());
+            try (TfCheckpointReader reader = ckpt.toString().endsWith(".jar") ? EasyBertArchive.openCheckpoint(ckpt)
+                    : TfCheckpointReader.open(ckpt)) {
+                BertCheckpoints.loadTensorFlow(probe, reader);
+            }
+            start = parameters(probe);
+        }
+        Distiller trainer = configure(BasicTrainer.builder(), "fine-tune").student(definition).initialWeights(start).build();
+        return finish(trainer, trainer.train(train), "fine-tune", null);
+    }
+
+    /** Distils the exported teacher ({@code teacher.model}) into the student; exports the student. */
+    public Map<String, Object> distill() throws IOException {
+        RunSpec.TeacherSource t = spec.teacher();
+        if (t == null || t.model() == null) {
+            throw new ConfigException("teacher.model", null, "distill needs an exported teacher folder (fine-tune writes "
+                    + "one to its output/model)");
+        }
+        ModelGraph teacher = ExportedModel.load(Path.of(t.model()));
+        RunSpec.StudentSpec s = spec.student();
+        if (s == null) {
+            throw new ConfigException("student", null, "give the student: {preset: T4-tiny} or {size: {...}}");
+        }
+        RunSpec.ModelSize size = s.size() != null ? s.size() : presetSize(s.preset());
+        BertModel definition = new BertModel(bertConfig(size), BertHead.SEQUENCE_CLASSIFICATION, train.numLabels());
+        Map<String, INDArray> start = Map.of();
+        if (!s.initFromTeacherLayers().isEmpty()) {
+            ModelGraph probe = ModelGraph.create(definition, spec.training().seed());
+            BertInitializer.fromTeacherLayers(teacher, probe, s.initFromTeacherLayers());
+            start = parameters(probe);
+        }
+        Distiller.Builder<? extends Distiller> b = switch (spec.distiller()) {
+            case "trainer" -> BasicTrainer.builder();
+            case "basic" -> BasicDistiller.builder().teacher(teacher);
+            default -> GeneralDistiller.builder().teacher(teacher);
+        };
+        Distiller distiller = configure(b, "distill").student(definition).initialWeights(start).build();
+        return finish(distiller, distiller.train(train), "distill", teacher);
+    }
+
+    private static RunSpec.ModelSize presetSize(String name) {
+        StudentPreset p = StudentPreset.named(name);
+        return new RunSpec.ModelSize(p.layers(), p.hidden(), p.heads(), p.intermediate());
+    }
+
+    private BertConfig bertConfig(RunSpec.ModelSize size) {
+        return new BertConfig(tokenizer.vocabulary().size(), size.hidden(), size.layers(), size.heads(), size.intermediate(),
+                512, 2, 1e-12, 0.1, 0.1, 0.02);
+    }
+
+    private <D extends Distiller> Distiller.Builder<D> configure(Distiller.Builder<D> b, String task) {
+        TrainingConfig training = spec.training().toBuilder()
+                .outputDir(out.resolve("checkpoints").toString()).logDir(out.toString()).build();
+        b.trainingConfig(training).distillationConfig(spec.distillation()).listener(new ConsoleProgressListener(task));
+        if (dev != null) {
+            b.evaluator(ClassificationMetrics.accuracyOn(dev, TaskDataset.LABELS, 64));
+        }
+        return b;
+    }
+
+    private static Map<String, INDArray> parameters(ModelGraph g) {
+        Map<String, INDArray> p = new LinkedHashMap<>();
+        for (String n : g.parameterNames()) {
+            p.put(n, g.sd().getArrForVarName(n).dup());
+        }
+        return p;
+    }
+
+    /** Exports the model, evaluates on test (and the teacher, when given), writes results, provenance and plots. */
+    private Map<String, Object> finish(Distiller distiller, TrainingResult result, String kind, ModelGraph teacher)
+            throws IOException {
+        Files.createDirectories(out);
+        ConfigIO.write(out.resolve("config.yaml"), spec);
+        distiller.exportStudent(out.resolve("model"));
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("kind", kind);
+        results.put("steps", result.state().step());
+        results.put("stop_reason", result.stopReason());
+        ModelGraph model = distiller.trainedModel();
+        results.put("parameters", model.parameterCount());
+        if (test != null) {
+            results.put("test", evaluate(model, test));
+            if (teacher != null) {
+                results.put("teacher_test", evaluate(teacher, test));
+                results.put("teacher_parameters", teacher.parameterCount());
+            }
+        }
+        ConfigIO.write(out.resolve("results.json"), results);
+        ConfigIO.write(out.resolve("provenance.json"), provenance(teacher));
+        RunPlots.write(out.resolve("metrics.jsonl"), out.resolve("plots"));
+        return results;
+    }
+
+    /** Evaluates an exported model on the test split (or dev, when there is no test split). */
+    public Map<String, Object> evaluateExported(Path model) {
+        TaskDataset data = test != null ? test : dev;
+        if (data == null) {
+            throw new ConfigException("data.test", null, "evaluate needs a test or dev file in the run's data");
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", model.toString());
+        r.put("split", test != null ? "test" : "dev");
+        r.putAll(evaluate(ExportedModel.load(model), data));
+        return r;
+    }
+
+    /** Accuracy, F1 of the second label (e.g. spam, when labels sort as ham, spam), macro F1 and samples/s. */
+    static Map<String, Object> evaluate(ModelGraph model, TaskDataset data) {
+        INDArray gold = ClassificationMetrics.allLabels(data, TaskDataset.LABELS);
+        long start = System.nanoTime();
+        INDArray logits = model.predictLogits(data, 64);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("examples", data.size());
+        m.put("accuracy", ClassificationMetrics.accuracy(logits, gold));
+        if (logits.size(1) == 2) {
+            m.put("f1_" + data.labelVocabulary().get(1), ClassificationMetrics.f1(logits, gold, 1));
+        }
+        m.put("macro_f1", ClassificationMetrics.macroF1(logits, gold));
+        m.put("samples_per_s", data.size() / seconds);
+        return m;
+    }
+
+    private Map<String, Object> provenance(ModelGraph teacher) throws IOException {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("distill4j", TaskRun.class.getPackage().getImplementationVersion());
+        p.put("java", System.getProperty("java.version"));
+        p.put("nd4j_backend", Nd4j.getBackend().getClass().getName());
+        p.put("seed", spec.training().seed());
+        Map<String, String> files = new LinkedHashMap<>();
+        RunSpec.DataSpec d = spec.data();
+        for (String f : new String[]{d.train(), d.dev(), d.test(), d.vocab()}) {
+            if (f != null) {
+                files.put(f, sha256(Path.of(f)));
+            }
+        }
+        p.put("sha256", files);
+        if (spec.teacher() != null && spec.teacher().model() != null) {
+            p.put("teacher_model_sha256", sha256(Path.of(spec.teacher().model()).resolve("model.sdz")));
+        }
+        p.put("created", java.time.Instant.now().toString());
+        return p;
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
