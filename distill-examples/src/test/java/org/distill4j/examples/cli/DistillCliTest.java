@@ -136,7 +136,7 @@ class DistillCliTest {
         assertEquals(2, usage.code());
         Result help = cli("--help");
         assertEquals(0, help.code());
-        for (String c : List.of("validate", "fine-tune", "distill", "evaluate", "summarize", "bench", "Exit codes")) {
+        for (String c : List.of("prepare-data", "validate", "fine-tune", "distill", "evaluate", "summarize", "bench", "Exit codes")) {
             assertTrue(help.out().contains(c), c + " missing from --help:\n" + help.out());
         }
     }
