@@ -166,4 +166,37 @@ class SameDiffWorkaroundsTest {
         assertTrue(sharing.getArrForVarName("w") == shared);
         assertEquals(3.0, sharing.getArrForVarName("w").getDouble(0));
     }
+
+    /**
+     * createGradFunction prints "Added differentiated op ..." to System.out for every op; the training loop builds
+     * the backward graph itself with standard output muted, so a run prints only its own progress.
+     */
+    @Test
+    void gradientConstructionPrintsEveryOpToStandardOutput() throws Exception {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(captured, true));
+        try {
+            SameDiff sd = SameDiff.create();
+            SDVariable w = sd.var("w", Nd4j.ones(DataType.FLOAT, 3));
+            sd.setLossVariables(sd.identity("loss", w.mul(w).sum()));
+            sd.createGradFunction();
+        } finally {
+            System.setOut(out);
+        }
+        assertTrue(captured.toString().contains("Added differentiated op"), "the defect: " + captured);
+
+        captured.reset();
+        System.setOut(new java.io.PrintStream(captured, true));
+        try {
+            org.distill4j.core.train.BasicTrainer.builder()
+                    .trainingConfig(org.distill4j.core.config.TrainingConfig.builder().numSteps(2).batchSize(8)
+                            .outputDir(java.nio.file.Files.createTempDirectory("quiet").toString()).build())
+                    .student(org.distill4j.core.support.Runs.student()).build()
+                    .train(org.distill4j.core.support.Runs.data());
+        } finally {
+            System.setOut(out);
+        }
+        assertFalse(captured.toString().contains("Added differentiated op"), "a training run stays quiet: " + captured);
+    }
 }
