@@ -18,21 +18,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
-java_opts="${JAVA_OPTS:--Xmx8g -Dorg.bytedeco.javacpp.maxbytes=4G -Dorg.bytedeco.javacpp.maxphysicalbytes=6G}"
-mvn_args=(-B -q ${MVN_ARGS:-})
-cp_file="distill-examples/target/bench-classpath.txt"
-
-if [[ "${SKIP_BUILD:-0}" != "1" || ! -s "$cp_file" ]]; then
-    echo "# building (mvn install -pl distill-examples -am -DskipTests)" >&2
-    mvn "${mvn_args[@]}" -pl distill-examples -am install -DskipTests >&2
-    mvn "${mvn_args[@]}" -pl distill-examples dependency:build-classpath \
-        -Dmdep.includeScope=runtime -Dmdep.outputFile="$root/$cp_file" >&2
+export JAVA_OPTS="${JAVA_OPTS:--Xmx8g -Dorg.bytedeco.javacpp.maxbytes=4G -Dorg.bytedeco.javacpp.maxphysicalbytes=6G}"
+if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
+    export REBUILD=1
 fi
-
-# Our own modules come from target/classes, so drop their jars from the dependency classpath.
-deps="$(tr ':' '\n' < "$cp_file" | grep -v '/org/distill4j/' | paste -sd: -)"
-classes="distill-examples/target/classes:distill-bert/target/classes:distill-core/target/classes"
-
-echo "# OMP_NUM_THREADS=$OMP_NUM_THREADS java $java_opts" >&2
-# shellcheck disable=SC2086
-exec java $java_opts -cp "$classes:$deps" org.distill4j.examples.bench.DistillBenchmark "$@"
+echo "# OMP_NUM_THREADS=$OMP_NUM_THREADS java $JAVA_OPTS" >&2
+exec "$root/bin/java-main" org.distill4j.examples.bench.DistillBenchmark "$@"

@@ -18,18 +18,8 @@ fi
 main="org.distill4j.examples.spam.$1"
 shift
 
-mvn_args=(-B -q ${MVN_ARGS:-})
-cp_file="distill-examples/target/spam-classpath.txt"
-if [[ "${SKIP_BUILD:-0}" != "1" || ! -s "$cp_file" ]]; then
-    echo "# building (mvn install -pl distill-examples -am -DskipTests)" >&2
-    mvn "${mvn_args[@]}" -pl distill-examples -am install -DskipTests >&2
-    mvn "${mvn_args[@]}" -pl distill-examples dependency:build-classpath \
-        -Dmdep.includeScope=runtime -Dmdep.outputFile="$root/$cp_file" >&2
+export JAVA_OPTS="${JAVA_OPTS:--Xmx2g}"
+if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
+    export REBUILD=1
 fi
-
-# Our own modules come from target/classes, so drop their jars from the dependency classpath.
-deps="$(tr ':' '\n' < "$cp_file" | grep -v '/org/distill4j/' | paste -sd: -)"
-classes="distill-examples/target/classes:distill-bert/target/classes:distill-core/target/classes"
-
-# shellcheck disable=SC2086
-exec java ${JAVA_OPTS:--Xmx2g} -cp "$classes:$deps" "$main" "$@"
+exec "$root/bin/java-main" "$main" "$@"

@@ -139,15 +139,20 @@ public final class DistillCli {
         }
     }
 
-    /** Shared options of the commands that run a run file. */
+    /** Shared options and flow of the commands that run a run file: open it (checks and reads data), act, print. */
     abstract static class RunCommand implements Callable<Integer> {
         @Parameters(paramLabel = "RUN_FILE", description = "the run file (.yaml/.json), see RunSpec") Path file;
         @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a value, e.g. training.num_epochs=1")
         List<String> overrides = new ArrayList<>();
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-        void print(Map<String, Object> results) {
-            spec.commandLine().getOut().print(ConfigIO.toYaml(results));
+        /** What the command does with the opened run; returns the results to print. */
+        abstract Map<String, Object> act(TaskRun run) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            spec.commandLine().getOut().print(ConfigIO.toYaml(act(TaskRun.open(file, overrides))));
+            return 0;
         }
     }
 
@@ -155,9 +160,8 @@ public final class DistillCli {
             + "OUTPUT/model.")
     static final class FineTune extends RunCommand {
         @Override
-        public Integer call() throws Exception {
-            print(TaskRun.open(file, overrides).fineTune());
-            return 0;
+        Map<String, Object> act(TaskRun run) throws Exception {
+            return run.fineTune();
         }
     }
 
@@ -165,9 +169,8 @@ public final class DistillCli {
             + "to OUTPUT/model and report teacher and student on the test split.")
     static final class Distill extends RunCommand {
         @Override
-        public Integer call() throws Exception {
-            print(TaskRun.open(file, overrides).distill());
-            return 0;
+        Map<String, Object> act(TaskRun run) throws Exception {
+            return run.distill();
         }
     }
 
@@ -177,9 +180,8 @@ public final class DistillCli {
         @Option(names = "--model", required = true, description = "exported model folder") Path model;
 
         @Override
-        public Integer call() throws Exception {
-            print(TaskRun.open(file, overrides).evaluateExported(model));
-            return 0;
+        Map<String, Object> act(TaskRun run) {
+            return run.evaluateExported(model);
         }
     }
 
