@@ -211,6 +211,24 @@ public final class TaskRun {
         ConfigIO.write(out.resolve("results.json"), results);
         ConfigIO.write(out.resolve("provenance.json"), provenance(teacher));
         RunPlots.write(out.resolve("metrics.jsonl"), out.resolve("plots"));
+        if (results.get("teacher_test") instanceof Map<?, ?> t && results.get("test") instanceof Map<?, ?> st) {
+            Map<String, Map<String, Double>> quality = new LinkedHashMap<>();
+            Map<String, Map<String, Double>> speed = new LinkedHashMap<>();
+            for (Map.Entry<String, Map<?, ?>> e : Map.<String, Map<?, ?>>of("teacher", t, "student", st).entrySet()) {
+                Map<String, Double> q = new LinkedHashMap<>();
+                e.getValue().forEach((k, v) -> {
+                    if (v instanceof Double d && (k.equals("accuracy") || k.toString().startsWith("f1_") || k.equals("macro_f1"))) {
+                        q.put(k.toString(), d);
+                    }
+                });
+                quality.put(e.getKey(), q);
+                speed.put(e.getKey(), Map.of("samples/s", (Double) e.getValue().get("samples_per_s")));
+            }
+            RunPlots.comparison("Teacher and student on the test split", new java.util.TreeMap<>(quality),
+                    out.resolve("plots/comparison.png"));
+            RunPlots.comparison("Inference speed on the test split", new java.util.TreeMap<>(speed),
+                    out.resolve("plots/speed.png"));
+        }
         return results;
     }
 

@@ -102,6 +102,9 @@ class DistillCliTest {
         assertEquals(teacherAccuracy, results.path("teacher_test").path("accuracy").asDouble(), 1e-9);
         assertTrue(results.path("parameters").asLong() < results.path("teacher_parameters").asLong(), results.toString());
         assertTrue(Files.readString(dir.resolve("student/config.yaml")).contains("num_epochs: 8"), "overrides are recorded");
+        for (String plot : List.of("losses.png", "evaluation.png", "comparison.png", "speed.png")) {
+            assertTrue(Files.size(dir.resolve("student/plots").resolve(plot)) > 1000, plot);
+        }
         JsonNode provenance = new ObjectMapper().readTree(dir.resolve("student/provenance.json").toFile());
         assertEquals(64, provenance.path("sha256").path(dir.resolve("train.tsv").toString()).asText().length());
 
