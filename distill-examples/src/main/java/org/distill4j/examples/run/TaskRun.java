@@ -101,6 +101,11 @@ public final class TaskRun {
         return train;
     }
 
+    /** The dev set as read, or null when the run has none. */
+    public TaskDataset devData() {
+        return dev;
+    }
+
     /** The test set as read, or null when the run has none. */
     public TaskDataset testData() {
         return test;
