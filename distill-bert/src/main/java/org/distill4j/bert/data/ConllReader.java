@@ -2,8 +2,6 @@ package org.distill4j.bert.data;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -43,7 +41,7 @@ import org.distill4j.core.config.ConfigException;
  * {@link Builder#labels(List)} / {@link #withLabels(List)}, when any other label is an error. Instances are
  * immutable and thread-safe.
  */
-public final class ConllReader {
+public final class ConllReader implements DatasetReader<TaskDataset> {
 
     /** The document separator line's first column. */
     public static final String DOCSTART = "-DOCSTART-";
@@ -88,20 +86,6 @@ public final class ConllReader {
         return labels;
     }
 
-    /**
-     * Reads a file.
-     *
-     * @param file a UTF-8 CoNLL file
-     * @return one example per sentence, in file order
-     * @throws IOException if the file cannot be read
-     * @throws DataFormatException if the content is invalid (the message names the file and line)
-     */
-    public TaskDataset read(Path file) throws IOException {
-        Objects.requireNonNull(file, "file");
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString());
-        }
-    }
 
     /**
      * Reads a stream (not closed).
@@ -112,6 +96,7 @@ public final class ConllReader {
      * @throws IOException if reading fails
      * @throws DataFormatException if the content is invalid (the message names {@code sourceName} and the line)
      */
+    @Override
     public TaskDataset read(InputStream in, String sourceName) throws IOException {
         Utf8Lines lines = new Utf8Lines(in, sourceName);
         List<Sentence> sentences = new ArrayList<>();

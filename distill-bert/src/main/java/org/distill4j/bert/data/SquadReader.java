@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,7 +49,7 @@ import org.distill4j.core.config.ConfigException;
  * String predicted = f.answerText(bestStart, bestEnd);
  * }</pre>
  */
-public final class SquadReader {
+public final class SquadReader implements DatasetReader<SquadDataset> {
 
     /** Google's default {@code max_seq_length}. */
     public static final int DEFAULT_MAX_LENGTH = 384;
@@ -106,20 +105,6 @@ public final class SquadReader {
         return allowUnanswerable;
     }
 
-    /**
-     * Reads a file.
-     *
-     * @param file SQuAD JSON (UTF-8)
-     * @return examples, features and the dataset
-     * @throws IOException if the file cannot be read
-     * @throws DataFormatException if the content is invalid (the message names the file, line and question id)
-     */
-    public SquadDataset read(Path file) throws IOException {
-        Objects.requireNonNull(file, "file");
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString());
-        }
-    }
 
     /**
      * Reads a stream (not closed).
@@ -131,6 +116,7 @@ public final class SquadReader {
      * @throws DataFormatException if the content is invalid (the message names {@code sourceName}, the line and
      *                             the question id)
      */
+    @Override
     public SquadDataset read(InputStream in, String sourceName) throws IOException {
         List<RawParagraph> paragraphs = new Parser(sourceName).parse(in);
         List<SquadExample> examples = new ArrayList<>();

@@ -2,7 +2,6 @@ package org.distill4j.bert.data;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,7 +40,7 @@ import org.distill4j.core.config.ConfigException;
  * <p>Errors name the source and line, e.g. {@code "train.tsv line 17: expected 3 columns (sentence, label, idx) but
  * found 2"}. Instances are immutable and thread-safe.
  */
-public final class TsvClassificationReader {
+public final class TsvClassificationReader implements DatasetReader<TaskDataset> {
 
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
@@ -101,20 +100,6 @@ public final class TsvClassificationReader {
         return labels;
     }
 
-    /**
-     * Reads a file.
-     *
-     * @param file a UTF-8 TSV file
-     * @return the encoded examples, in file order
-     * @throws IOException if the file cannot be read
-     * @throws DataFormatException if the content is invalid (the message names the file and line)
-     */
-    public TaskDataset read(Path file) throws IOException {
-        Objects.requireNonNull(file, "file");
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString());
-        }
-    }
 
     /**
      * Reads a stream (not closed).
@@ -125,6 +110,7 @@ public final class TsvClassificationReader {
      * @throws IOException if reading fails
      * @throws DataFormatException if the content is invalid (the message names {@code sourceName} and the line)
      */
+    @Override
     public TaskDataset read(InputStream in, String sourceName) throws IOException {
         Utf8Lines lines = new Utf8Lines(in, sourceName);
         List<String> header = columns;
