@@ -1,10 +1,7 @@
 package org.distill4j.examples;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,11 +38,6 @@ public final class MultiTaskSpamExample {
 
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "runs/multitask");
-        Path data = EmbeddedSpamSubset.extractTo(out.resolve("data"));
-        Path vocab = data.resolve("vocab.txt");
-        try (InputStream in = MultiTaskSpamExample.class.getResourceAsStream("/vocab/bert-base-uncased-vocab.txt")) {
-            Files.copy(in, vocab, StandardCopyOption.REPLACE_EXISTING);
-        }
         Map<String, String> labelColumns = new LinkedHashMap<>();
         labelColumns.put("spam", "label");
         labelColumns.put("folder", "folder");
@@ -54,8 +46,7 @@ public final class MultiTaskSpamExample {
         Map<String, ModelGraph> teachers = new LinkedHashMap<>();
         for (Map.Entry<String, String> task : labelColumns.entrySet()) {
             System.out.println("teacher for task " + task.getKey() + " (label column " + task.getValue() + ")");
-            RunSpec.DataSpec spec = new RunSpec.DataSpec(data.resolve("train.tsv").toString(), data.resolve("dev.tsv").toString(),
-                    data.resolve("test.tsv").toString(), "text", null, task.getValue(), 128, vocab.toString(), true);
+            RunSpec.DataSpec spec = ExampleData.spamSubset(out.resolve("data"), task.getValue());
             RunSpec teacherSpec = new RunSpec(out.resolve("teacher-" + task.getKey()).toString(), spec,
                     new RunSpec.TeacherSource(null, null, new RunSpec.ModelSize(2, 128, 2, 256)), null, "trainer",
                     training(6, 1e-3).build(), null, null);

@@ -1,10 +1,7 @@
 package org.distill4j.examples;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +20,6 @@ import org.distill4j.core.metrics.ClassificationMetrics;
 import org.distill4j.core.train.MultiTeacherDistiller;
 import org.distill4j.examples.run.RunSpec;
 import org.distill4j.examples.run.TaskRun;
-import org.distill4j.examples.spam.EmbeddedSpamSubset;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -40,13 +36,7 @@ public final class MultiTeacherSpamExample {
 
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "runs/multiteacher");
-        Path data = EmbeddedSpamSubset.extractTo(out.resolve("data"));
-        Path vocab = data.resolve("vocab.txt");
-        try (InputStream in = MultiTeacherSpamExample.class.getResourceAsStream("/vocab/bert-base-uncased-vocab.txt")) {
-            Files.copy(in, vocab, StandardCopyOption.REPLACE_EXISTING);
-        }
-        RunSpec.DataSpec spam = new RunSpec.DataSpec(data.resolve("train.tsv").toString(), data.resolve("dev.tsv").toString(),
-                data.resolve("test.tsv").toString(), "text", null, "label", 128, vocab.toString(), true);
+        RunSpec.DataSpec spam = ExampleData.spamSubset(out.resolve("data"), "label");
         List<RunSpec.ModelSize> sizes = List.of(new RunSpec.ModelSize(2, 128, 2, 256), new RunSpec.ModelSize(2, 96, 2, 192),
                 new RunSpec.ModelSize(3, 64, 2, 128));
         List<ModelGraph> teachers = new ArrayList<>();

@@ -1,7 +1,6 @@
 package org.distill4j.examples;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,10 +49,7 @@ public final class NerExample {
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "runs/ner");
         Files.createDirectories(out);
-        Path vocabFile = out.resolve("vocab.txt");
-        try (InputStream in = NerExample.class.getResourceAsStream("/vocab/bert-base-uncased-vocab.txt")) {
-            Files.copy(in, vocabFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
+        Path vocabFile = ExampleData.bertVocabulary(out.resolve("vocab.txt"));
         BertTokenizer tokenizer = BertTokenizer.builder(Vocabulary.load(vocabFile)).maxLength(32).build();
         ConllReader reader = ConllReader.builder(tokenizer).columns(2).build();
         TaskDataset train = reader.read(generate(out.resolve("train.conll"), 600, 1));

@@ -1,10 +1,7 @@
 package org.distill4j.examples;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import org.distill4j.core.checkpoint.ExportedModel;
@@ -36,13 +33,7 @@ public final class Quickstart {
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "runs/quickstart");
         long t0 = System.nanoTime();
-        Path data = EmbeddedSpamSubset.extractTo(out.resolve("data"));
-        Path vocab = data.resolve("vocab.txt");
-        try (InputStream in = Quickstart.class.getResourceAsStream("/vocab/bert-base-uncased-vocab.txt")) {
-            Files.copy(in, vocab, StandardCopyOption.REPLACE_EXISTING);
-        }
-        RunSpec.DataSpec spam = new RunSpec.DataSpec(data.resolve("train.tsv").toString(), data.resolve("dev.tsv").toString(),
-                data.resolve("test.tsv").toString(), "text", null, "label", 128, vocab.toString(), true);
+        RunSpec.DataSpec spam = ExampleData.spamSubset(out.resolve("data"), "label");
 
         System.out.println("1/2 fine-tuning the teacher (BERT, 2 layers, width 128) on " + EmbeddedSpamSubset.TRAIN_SIZE
                 + " mails");
