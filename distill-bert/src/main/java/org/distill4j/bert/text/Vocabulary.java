@@ -62,7 +62,7 @@ public final class Vocabulary {
         this.maxTokenCodePoints = max;
         for (String special : REQUIRED) {
             if (!ids.containsKey(special)) {
-                throw new IllegalArgumentException("vocabulary " + source + " lacks the required special token "
+                throw new VocabularyFormatException("vocabulary " + source + " lacks the required special token "
                         + special + " (it needs all of " + REQUIRED + ")");
             }
         }
@@ -112,7 +112,7 @@ public final class Vocabulary {
                 lines.add(line);
             }
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("vocabulary " + sourceName + " is not valid UTF-8 (after line "
+            throw new VocabularyFormatException("vocabulary " + sourceName + " is not valid UTF-8 (after line "
                     + lines.size() + ")", e);
         }
         return fromLines(lines, sourceName);
@@ -131,7 +131,7 @@ public final class Vocabulary {
         Objects.requireNonNull(lines, "lines");
         Objects.requireNonNull(sourceName, "sourceName");
         if (lines.isEmpty()) {
-            throw new IllegalArgumentException("vocabulary " + sourceName + " is empty");
+            throw new VocabularyFormatException("vocabulary " + sourceName + " is empty");
         }
         List<String> tokens = new ArrayList<>(lines.size());
         Map<String, Integer> ids = new HashMap<>(lines.size() * 2);
@@ -142,12 +142,12 @@ public final class Vocabulary {
             }
             String token = strip(raw);
             if (token.isEmpty()) {
-                throw new IllegalArgumentException("vocabulary " + sourceName + ": line " + (i + 1)
+                throw new VocabularyFormatException("vocabulary " + sourceName + ": line " + (i + 1)
                         + " is blank (every line must hold one token; id = line number - 1)");
             }
             Integer previous = ids.putIfAbsent(token, i);
             if (previous != null) {
-                throw new IllegalArgumentException("vocabulary " + sourceName + ": duplicate token '" + token
+                throw new VocabularyFormatException("vocabulary " + sourceName + ": duplicate token '" + token
                         + "' on lines " + (previous + 1) + " and " + (i + 1));
             }
             tokens.add(token);

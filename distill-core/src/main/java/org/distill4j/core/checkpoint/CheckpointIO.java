@@ -106,13 +106,90 @@ public final class CheckpointIO {
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncFolder(folder);
         } catch (IOException e) {
             deleteQuietly(tmp);
-            throw new UncheckedIOException("cannot write checkpoint " + file + " (the previous checkpoint is untouched): "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e.getMessage() + ". The previous "
+                    + "checkpoints in " + folder + " are untouched; free disk space (a checkpoint of this run needs about "
+                    + megabytes(estimatedSize(ckpt)) + ") and run again to resume from the latest one", e);
         } catch (RuntimeException | Error e) { // e.g. an array that cannot be serialised: no .partial file stays behind
             deleteQuietly(tmp);
             throw e;
+        }
+    }
+
+    /**
+     * Makes the rename durable: without syncing the folder, a power loss right after the rename can bring back the old
+     * directory entry. Not every file system can open a folder for syncing; there the rename's own ordering is all we get.
+     */
+    private static void syncFolder(Path folder) {
+        try (FileChannel ch = FileChannel.open(folder, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // e.g. in-memory file systems and Windows: nothing more to do
+        }
+    }
+
+    /** Bytes a checkpoint takes on disk, near enough for a free-space check: its arrays plus 1% and 64 kB. */
+    public static long estimatedSize(Checkpoint ckpt) {
+        long bytes = 0;
+        for (Map<String, INDArray> m : java.util.List.of(ckpt.parameters(), ckpt.optimizerState())) {
+            for (INDArray a : m.values()) {
+                bytes += a.length() * a.dataType().width() + 128;
+            }
+        }
+        int order = ckpt.epochOrder() == null ? 0 : ckpt.epochOrder().length; // null before the first epoch starts
+        return bytes + bytes / 100 + (64 << 10) + 4L * order;
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format("%.1f MB", bytes / 1e6);
+    }
+
+    /**
+     * Deletes the temporary files of checkpoint writes that never finished (a run killed mid-write leaves one). Only
+     * call it while holding the folder's {@link FolderLock}: another run's write in progress looks the same.
+     */
+    public static void deleteUnfinished(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path p : files.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith("step-") && name.contains(EXTENSION) && name.endsWith(".partial")) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean unfinished checkpoints in " + folder, e);
+        }
+    }
+
+    /**
+     * Refuses, before training, a folder whose file system cannot hold two checkpoints of this size (the new one is
+     * written beside the previous one before it replaces it).
+     *
+     * @throws UncheckedIOException naming the folder, the space needed and the space free
+     */
+    public static void checkFreeSpace(Path folder, long checkpointBytes) {
+        try {
+            Path existing = folder;
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (existing == null) {
+                return;
+            }
+            long free = Files.getFileStore(existing).getUsableSpace();
+            if (free < 2 * checkpointBytes) {
+                String message = "not enough free disk space in " + folder + " for checkpoints: " + megabytes(free)
+                        + " free, " + megabytes(2 * checkpointBytes) + " needed (two checkpoints of "
+                        + megabytes(checkpointBytes) + "); free space or set training.output_dir to another disk";
+                throw new UncheckedIOException(message, new IOException(message));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check the free space of " + folder + ": " + e.getMessage(), e);
         }
     }
 

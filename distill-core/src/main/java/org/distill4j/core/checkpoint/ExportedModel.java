@@ -56,7 +56,9 @@ public final class ExportedModel {
             SameDiff sd = SameDiff.load(graph.toFile(), false);
             return new ModelGraph(sd, JSON.readValue(adaptor.toFile(), ModelAdaptor.class));
         } catch (IOException | RuntimeException e) {
-            throw new CheckpointFormatException("cannot load the exported model in " + folder + ": " + e.getMessage(), e);
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            throw new CheckpointFormatException("cannot load the exported model in " + folder + " (" + why + "): model.sdz "
+                    + "is damaged or truncated; export the model again (fine-tune or distill writes OUTPUT/model)", e);
         }
     }
 

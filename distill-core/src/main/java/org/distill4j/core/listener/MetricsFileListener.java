@@ -36,11 +36,36 @@ public final class MetricsFileListener implements TrainingListener {
     public void onRunStart(TrainingContext ctx) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
+            dropUnfinishedLastLine();
             out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open metrics file " + file, e);
         }
         write(event("run_start", ctx.state()));
+    }
+
+    /** A run killed while writing leaves half a line; the resumed run would glue its first line onto it. */
+    private void dropUnfinishedLastLine() throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            long end = ch.size();
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            long keep = end;
+            while (keep > 0) {
+                one.clear();
+                ch.read(one, keep - 1);
+                if (one.get(0) == '\n') {
+                    break;
+                }
+                keep--;
+            }
+            if (keep < end) {
+                ch.truncate(keep);
+            }
+        }
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.distill4j.core.checkpoint.Checkpoint;
 import org.distill4j.core.checkpoint.CheckpointFormatException;
 import org.distill4j.core.checkpoint.CheckpointIO;
 import org.distill4j.core.checkpoint.ExportedModel;
+import org.distill4j.core.checkpoint.FolderLock;
 import org.distill4j.core.config.ConfigException;
 import org.distill4j.core.config.ConfigIO;
 import org.distill4j.core.config.DistillationConfig;
@@ -29,6 +30,7 @@ import org.distill4j.core.optim.GradientClipping;
 import org.distill4j.core.optim.Optimizer;
 import org.distill4j.core.registry.Registries;
 import org.distill4j.core.schedule.LearningRateSchedule;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -79,13 +81,14 @@ public abstract class Distiller {
      * @param tasks        the tasks of a {@link MultiTaskDistiller} (empty for the others)
      * @param sharedParameters which student parameters are one array across tasks (multi-task only), or null
      * @param taskTau      the exponent of the task sampling distribution, p(task) ~ |D_task|^tau (multi-task only)
+     * @param memoryLimitBytes resident memory the run may reach, in bytes; 0 for JavaCPP's limit ({@link MemoryLimits})
      */
     public record Setup(TrainingConfig training, DistillationConfig distillation, ModelGraph teacher,
                         ModelDefinition student, Registries registries, List<TrainingListener> listeners,
                         Evaluator evaluator, Path resumeFrom, List<ModelGraph> otherTeachers, List<Double> teacherWeights,
                         org.distill4j.core.data.BatchPostprocessor postprocessor, List<Double> teacherTemperatures,
                         Map<String, INDArray> initialWeights, List<TaskSpec> tasks, Predicate<String> sharedParameters,
-                        double taskTau) {
+                        double taskTau, long memoryLimitBytes) {
         public Setup {
             listeners = List.copyOf(listeners);
             otherTeachers = List.copyOf(otherTeachers == null ? List.of() : otherTeachers);
@@ -414,7 +417,9 @@ public abstract class Distiller {
         }
         for (Task t : tasks) {
             if (t.wiring == null) {
-                wire(t, t.data.batch(DataOrder.microBatch(t.permutation(0), tc.batchSize(), 0)));
+                // two examples are enough to check shapes, and a full batch here could exceed memory before the
+                // estimate (in Loop.run) gets to refuse it
+                wire(t, t.data.batch(DataOrder.microBatch(t.permutation(0), Math.min(2, tc.batchSize()), 0)));
             }
         }
         Task only = tasks.get(0);
@@ -606,6 +611,7 @@ public abstract class Distiller {
         private final List<TaskSpec> tasks = new ArrayList<>();
         private Predicate<String> sharedParameters;
         private double taskTau = 1.0;
+        private long memoryLimitBytes;
 
         Builder(java.util.function.Function<Setup, D> factory) {
             this.factory = factory;
@@ -671,12 +677,22 @@ public abstract class Distiller {
          */
         public Builder<D> tau(double v) { taskTau = v; return this; }
 
+        /**
+         * Resident memory (bytes) the run may reach; a run whose estimate exceeds it is refused before training.
+         * Default: JavaCPP's limit ({@link MemoryLimits#processLimitBytes()}).
+         */
+        public Builder<D> memoryLimitBytes(long v) { memoryLimitBytes = v; return this; }
+
         /** Validates everything that can be checked without data and builds the distiller. */
         public D build() {
             return factory.apply(new Setup(training, distillation, teacher, student, registries, listeners, evaluator,
                     resumeFrom, otherTeachers, teacherWeights, postprocessor, teacherTemperatures, initialWeights, tasks,
-                    sharedParameters, taskTau));
+                    sharedParameters, taskTau, memoryLimitBytes));
         }
+    }
+
+    /** A micro-batch as the models saw it (after post-processing) and the student's outputs and gradients on it. */
+    private record MicroStep(Batch batch, OutAndGrad result) {
     }
 
     /** Optimizer-state name of a parameter's update count in checkpoints. */
@@ -750,10 +766,21 @@ public abstract class Distiller {
         }
 
         TrainingResult run() {
-            TrainingConfig tc = setup.training();
-            if (setup.resumeFrom() != null) {
-                resume(setup.resumeFrom());
+            try (FolderLock lock = FolderLock.acquire(outputDir, "training.output_dir")) {
+                CheckpointIO.deleteUnfinished(outputDir); // left by a run killed while writing; ours, since we hold the lock
+                CheckpointIO.checkFreeSpace(outputDir, CheckpointIO.estimatedSize(snapshot()));
+                long limit = setup.memoryLimitBytes() > 0 ? setup.memoryLimitBytes() : MemoryLimits.processLimitBytes();
+                int microBatch = Math.min(setup.training().batchSize(), tasks.stream().mapToInt(t -> t.data.size()).max().orElse(1));
+                estimateMemory().checkFits(microBatch, setup.training().gradientAccumulationSteps(), limit);
+                if (setup.resumeFrom() != null) {
+                    resume(setup.resumeFrom());
+                }
+                return runLocked();
             }
+        }
+
+        private TrainingResult runLocked() {
+            TrainingConfig tc = setup.training();
             try {
                 listeners.forEach(l -> l.onRunStart(this));
                 while (step < totalSteps && stopReason == null) {
@@ -793,16 +820,26 @@ public abstract class Distiller {
                 tasks.forEach(t -> t.student.setTraining(false));
                 listeners.forEach(l -> l.onRunEnd(this));
                 return new TrainingResult(state(), lastLosses, lastMetrics, lastCheckpoint, stopReason);
-            } catch (RuntimeException | Error e) {
-                for (TrainingListener l : listeners) {
-                    try {
-                        l.onException(this, e);
-                    } catch (RuntimeException suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
-                }
-                throw e;
+            } catch (OutOfMemoryError oom) {
+                throw report(new TrainingOutOfMemoryException(step + 1, setup.training().batchSize(),
+                        setup.training().gradientAccumulationSteps(), oom));
+            } catch (RuntimeException e) {
+                throw report(e);
+            } catch (Error e) {
+                throw report(e);
             }
+        }
+
+        /** Tells the listeners (e.g. the metrics file) about the error; returns it for throwing. */
+        private <E extends Throwable> E report(E e) {
+            for (TrainingListener l : listeners) {
+                try {
+                    l.onException(this, e);
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            return e;
         }
 
         /** Epoch mode: K evenly spaced checkpoints in every N-th epoch. Step mode: every ckpt_steps, and the end. */
@@ -849,27 +886,10 @@ public abstract class Distiller {
             double total = 0;
             for (int j = 0; j < groups.size(); j++) {
                 int[] idx = groups.get(j);
-                Batch batch = task.data.batch(idx);
-                if (setup.postprocessor() != null) {
-                    batch = setup.postprocessor().process(batch, new java.util.Random(tc.seed() * 6151L + step * 97L + j));
-                    if (batch.size() != idx.length) {
-                        throw new IllegalStateException("the batch post-processor returned " + batch.size()
-                                + " examples for a micro-batch of " + idx.length);
-                    }
-                }
-                // Seed, then switch to training, then draw the feeds: dropout masks are drawn in feeds() and must
-                // depend only on (seed, step, micro-batch) so a resumed run repeats them.
-                Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j);
-                student.setTraining(true);
-                Map<String, INDArray> feeds = new LinkedHashMap<>(student.feeds(batch));
-                if (task.teacherOutputs != null) {
-                    task.teacherOutputs.forBatch(batch, idx, dtype).forEach((name, value) ->
-                            feeds.put(wiring.teacherFeeds().get(name), value));
-                }
-                feeds.putAll(weightFeeds);
-                OutAndGrad r = student.sd().calculateGradientsAndOutputs(feeds, outputs, gradientNames);
+                MicroStep ms = microStep(task, idx, j, weightFeeds, outputs, gradientNames);
+                OutAndGrad r = ms.result();
                 Map<String, INDArray> microGrads = new LinkedHashMap<>(r.getGradients());
-                student.scatterLookupGradients(microGrads, batch);
+                student.scatterLookupGradients(microGrads, ms.batch());
                 double share = (double) idx.length / examples;
                 for (LossWiring.Term t : wiring.terms()) {
                     double v = r.getOutputs().get(t.value().name()).getDouble(0);
@@ -922,6 +942,66 @@ public abstract class Distiller {
                 weighted.put(name, w * unweighted.get(name));
             }
             return new StepLosses(total, unweighted, weighted, weights);
+        }
+
+        /**
+         * Teacher outputs and the student's forward and backward pass on one micro-batch, without any update. The
+         * random seed depends only on (seed, step, micro-batch), so a resumed run repeats the same dropout masks.
+         */
+        private MicroStep microStep(Task task, int[] idx, int j, Map<String, INDArray> weightFeeds, List<String> outputs,
+                                    List<String> gradientNames) {
+            return microStep(task, idx, j, weightFeeds, outputs, gradientNames, false);
+        }
+
+        /** @param dry a memory-estimate step: the teacher runs outside its cache, uncounted */
+        private MicroStep microStep(Task task, int[] idx, int j, Map<String, INDArray> weightFeeds, List<String> outputs,
+                                    List<String> gradientNames, boolean dry) {
+            TrainingConfig tc = setup.training();
+            ModelGraph student = task.student;
+            Batch batch = task.data.batch(idx);
+            if (setup.postprocessor() != null && !dry) { // a user's post-processor sees training batches only
+                batch = setup.postprocessor().process(batch, new java.util.Random(tc.seed() * 6151L + step * 97L + j));
+                if (batch.size() != idx.length) {
+                    throw new IllegalStateException("the batch post-processor returned " + batch.size()
+                            + " examples for a micro-batch of " + idx.length);
+                }
+            }
+            // Seed, then switch to training, then draw the feeds: dropout masks are drawn in feeds().
+            Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j);
+            student.setTraining(true);
+            Map<String, INDArray> feeds = new LinkedHashMap<>(student.feeds(batch));
+            if (task.teacherOutputs != null) {
+                (dry ? task.teacherOutputs.dryRun(batch, dtype) : task.teacherOutputs.forBatch(batch, idx, dtype))
+                        .forEach((name, value) -> feeds.put(task.wiring.teacherFeeds().get(name), value));
+            }
+            feeds.putAll(weightFeeds);
+            return new MicroStep(batch, student.sd().calculateGradientsAndOutputs(feeds, outputs, gradientNames));
+        }
+
+        /**
+         * Memory a step of the hungriest task needs, from two dry micro-steps of 1 and 2 examples ({@link MemoryEstimate}).
+         */
+        private MemoryEstimate estimateMemory() {
+            MemoryEstimate worst = null;
+            for (Task task : tasks) {
+                List<String> outputs = new ArrayList<>();
+                task.wiring.terms().forEach(t -> outputs.add(t.value().name()));
+                List<String> gradientNames = new ArrayList<>(task.trainableNames());
+                gradientNames.addAll(task.student.lookupRowNames());
+                Map<String, INDArray> weightFeeds = LossWiring.weightFeeds(task.wiring.terms(), 0, dtype);
+                int[] order = task.permutation(0);
+                List<SameDiff> graphs = new ArrayList<>(List.of(task.student.sd()));
+                if (task.teacher != null) {
+                    graphs.add(task.teacher.sd());
+                }
+                MemoryEstimate e = MemoryEstimate.measure(setup.training().batchSize(), graphs, examples ->
+                        microStep(task, java.util.Arrays.copyOf(order, Math.min(examples, order.length)), 0, weightFeeds,
+                                outputs, gradientNames, true));
+                task.student.setTraining(false);
+                worst = worst == null || e.bytesAt(Math.min(setup.training().batchSize(), task.data.size()))
+                        > worst.bytesAt(Math.min(setup.training().batchSize(), task.data.size())) ? e : worst;
+            }
+            return worst;
         }
 
         /** Evaluates first, so the checkpoint holds the listeners' state after they saw this evaluation. */

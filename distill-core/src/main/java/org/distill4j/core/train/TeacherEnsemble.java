@@ -66,13 +66,22 @@ final class TeacherEnsemble {
 
     /** Outputs keyed by the main teacher's variable names, logits averaged over the teachers. */
     Map<String, INDArray> forBatch(Batch batch, int[] indices, DataType dtype) {
-        Map<String, INDArray> out = new LinkedHashMap<>(main.forBatch(batch, indices, dtype));
+        return combined(t -> t.forBatch(batch, indices, dtype));
+    }
+
+    /** As {@link #forBatch}, computed afresh outside the caches and forward counts (memory-estimate dry steps). */
+    Map<String, INDArray> dryRun(Batch batch, DataType dtype) {
+        return combined(t -> t.dryRun(batch, dtype));
+    }
+
+    private Map<String, INDArray> combined(java.util.function.Function<TeacherOutputs, Map<String, INDArray>> outputsOf) {
+        Map<String, INDArray> out = new LinkedHashMap<>(outputsOf.apply(main));
         if (others.isEmpty() && temperatures.length == 0) {
             return out;
         }
         List<Map<String, INDArray>> otherOutputs = new ArrayList<>();
         for (TeacherOutputs t : others) {
-            otherOutputs.add(t.forBatch(batch, indices, dtype));
+            otherOutputs.add(outputsOf.apply(t));
         }
         for (int i = 0; i < mainLogits.size(); i++) {
             String name = mainLogits.get(i);

@@ -67,6 +67,18 @@ final class TeacherOutputs {
         return out;
     }
 
+    /**
+     * The teacher's outputs computed afresh, bypassing the cache and the forward count: for the memory estimate's dry
+     * steps, which must see the teacher's activations as the first epoch does.
+     */
+    Map<String, INDArray> dryRun(Batch batch, DataType dtype) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        if (!names.isEmpty()) {
+            teacher.output(batch, names).forEach((name, value) -> out.put(name, value.castTo(dtype)));
+        }
+        return out;
+    }
+
     /** Teacher forward passes run so far (cache misses). */
     long forwards() {
         return forwards;

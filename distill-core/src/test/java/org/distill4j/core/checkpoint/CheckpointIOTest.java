@@ -261,6 +261,76 @@ class CheckpointIOTest {
         assertNoPartialFiles();
     }
 
+    /** A real "No space left" IOException, from an in-memory file system with a size limit, in the middle of a write. */
+    @Test
+    void aFullDiskDuringAWriteLeavesThePreviousCheckpointIntactAndSaysWhatToFree() throws IOException {
+        try (java.nio.file.FileSystem fs = com.google.common.jimfs.Jimfs.newFileSystem(
+                com.google.common.jimfs.Configuration.unix().toBuilder().setBlockSize(4096).setMaxSize(64 * 4096).build())) {
+            Path folder = Files.createDirectories(fs.getPath("/run/checkpoints"));
+            Path first = folder.resolve(CheckpointIO.fileName(7));
+            CheckpointIO.write(first, sample());
+            byte[] before = Files.readAllBytes(first);
+            // fill the disk so that a second checkpoint cannot be finished
+            long free = Files.getFileStore(folder).getUsableSpace();
+            Files.write(folder.resolve("ballast"), new byte[(int) (free - 2 * 4096)]);
+
+            Checkpoint bigger = sample(); // 40 kB of arrays against 8 kB free: the write fails part-way
+            Map<String, INDArray> params = new LinkedHashMap<>(bigger.parameters());
+            params.put("big", Nd4j.rand(DataType.FLOAT, 100, 100));
+            Checkpoint second = new Checkpoint(new RunState(8, 30, 1, 3, 5), bigger.seed(), params, bigger.optimizerState(),
+                    bigger.epochOrder(), bigger.listenerStates(), bigger.experiment());
+            java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                    () -> CheckpointIO.write(folder.resolve(CheckpointIO.fileName(8)), second));
+            assertTrue(e.getMessage().contains("step-000000008") && e.getMessage().contains("untouched")
+                    && e.getMessage().contains("free disk space"), e.getMessage());
+
+            assertArrayEquals(before, Files.readAllBytes(first), "the previous checkpoint must be byte-identical");
+            try (Stream<Path> files = Files.list(folder)) {
+                assertEquals(List.of("ballast", first.getFileName().toString()),
+                        files.map(p -> p.getFileName().toString()).sorted().toList(), "no partial file, no new checkpoint");
+            }
+            Path copy = dir.resolve("copy" + CheckpointIO.EXTENSION); // the reader needs a java.io.File
+            Files.write(copy, before);
+            assertEquals(7, CheckpointIO.read(copy).state().step());
+        }
+    }
+
+    @Test
+    void aFolderWithoutRoomForTwoCheckpointsIsRefusedUpFrontWithTheFigures() throws IOException {
+        try (java.nio.file.FileSystem fs = com.google.common.jimfs.Jimfs.newFileSystem(
+                com.google.common.jimfs.Configuration.unix().toBuilder().setBlockSize(4096).setMaxSize(16 * 4096).build())) {
+            Path folder = fs.getPath("/run/checkpoints"); // not created yet: its nearest existing parent is checked
+            CheckpointIO.checkFreeSpace(folder, 4096); // fits
+            java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                    () -> CheckpointIO.checkFreeSpace(folder, 10 * 4096));
+            assertTrue(e.getMessage().contains("0.1 MB free") && e.getMessage().contains("0.1 MB needed")
+                    && e.getMessage().contains("training.output_dir"), e.getMessage());
+        }
+    }
+
+    @Test
+    void estimatedSizeIsWithinAFewPercentOfTheRealFile() throws IOException {
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        params.put("big", Nd4j.rand(DataType.FLOAT, 300, 500));
+        Checkpoint c = new Checkpoint(new RunState(1, 2, 0, 1, 2), 1, params, Map.of(), new int[0], Map.of(), "{}");
+        Path file = dir.resolve(CheckpointIO.fileName(1));
+        CheckpointIO.write(file, c);
+        long real = Files.size(file);
+        long estimate = CheckpointIO.estimatedSize(c);
+        assertTrue(estimate >= real && estimate < real * 1.05 + (64 << 10), real + " bytes on disk, estimated " + estimate);
+    }
+
+    @Test
+    void unfinishedWritesAreCleanedButNothingElse() throws IOException {
+        Path kept = dir.resolve(CheckpointIO.fileName(3));
+        CheckpointIO.write(kept, sample());
+        Path partial = Files.writeString(dir.resolve(CheckpointIO.fileName(4) + "123.partial"), "half");
+        Path foreign = Files.writeString(dir.resolve("notes.partial"), "not ours");
+        CheckpointIO.deleteUnfinished(dir);
+        assertTrue(Files.exists(kept) && Files.exists(foreign));
+        assertTrue(Files.notExists(partial));
+    }
+
     private void assertNoPartialFiles() {
         try (Stream<Path> files = Files.list(dir)) {
             List<Path> partial = files.filter(p -> p.getFileName().toString().endsWith(".partial")).toList();

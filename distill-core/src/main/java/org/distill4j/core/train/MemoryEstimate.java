@@ -1,0 +1,123 @@
+package org.distill4j.core.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.IntConsumer;
+import org.distill4j.core.config.ConfigException;
+import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.listeners.BaseListener;
+import org.nd4j.autodiff.listeners.Listener;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * How much memory a training step needs, measured before training. ND4J's CPU arrays are invisible to JavaCPP's byte
+ * counters (only the resident size sees them), so the estimate adds two parts: the process's resident size now
+ * ({@link #heldBytes()}: weights, optimizer state, data, libraries, uncollected garbage), and the bytes of every array the
+ * graphs' ops produce in dry micro-steps of 1 and 2 examples. SameDiff keeps a step's activations and gradients until
+ * the step ends, so those are the step's peak: {@link #fixedStepBytes()} + examples x {@link #bytesPerExample()}.
+ * All figures in bytes.
+ */
+public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerExample) {
+
+    /**
+     * Measures with {@code dryStep(examples)}: a forward and backward pass on that many examples that updates nothing.
+     *
+     * @param graphs the graphs whose ops the dry step runs (student and teacher)
+     */
+    public static MemoryEstimate measure(int batchSize, List<SameDiff> graphs, IntConsumer dryStep) {
+        OutputBytes counter = new OutputBytes();
+        List<List<Listener>> before = new ArrayList<>();
+        for (SameDiff sd : graphs) {
+            before.add(new ArrayList<>(sd.getListeners()));
+            sd.addListeners(counter);
+        }
+        long one;
+        long two;
+        try {
+            one = counter.during(dryStep, 1);
+            two = batchSize >= 2 ? counter.during(dryStep, 2) : 2 * one;
+        } finally {
+            for (int i = 0; i < graphs.size(); i++) {
+                graphs.get(i).setListeners(before.get(i));
+            }
+        }
+        long perExample = Math.max(two - one, 0);
+        // The resident size as it is, garbage included: a collection here would cost more than it tells.
+        return new MemoryEstimate(org.bytedeco.javacpp.Pointer.physicalBytes(), Math.max(one - perExample, 0), perExample);
+    }
+
+    /** Sums the bytes of every op output while it is attached. */
+    private static final class OutputBytes extends BaseListener {
+        private long bytes;
+
+        long during(IntConsumer dryStep, int examples) {
+            bytes = 0;
+            dryStep.accept(examples);
+            return bytes;
+        }
+
+        @Override
+        public boolean isActive(Operation operation) {
+            return true;
+        }
+
+        @Override
+        public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext opContext,
+                                INDArray[] outputs) {
+            if (outputs != null) {
+                for (INDArray o : outputs) {
+                    if (o != null && !o.isEmpty()) {
+                        bytes += o.length() * o.dataType().width();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Resident bytes a run with micro-batches of {@code batchSize} examples reaches at its peak. */
+    public long bytesAt(int batchSize) {
+        return heldBytes + fixedStepBytes + batchSize * bytesPerExample;
+    }
+
+    /** The largest micro-batch that fits in {@code limitBytes}, 0 if not even one example does. */
+    public int largestBatchWithin(long limitBytes) {
+        long room = limitBytes - heldBytes - fixedStepBytes;
+        if (room < bytesPerExample || room <= 0) {
+            return 0;
+        }
+        return bytesPerExample == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, room / bytesPerExample);
+    }
+
+    /**
+     * Refuses a batch size whose estimate exceeds the limit, before training.
+     *
+     * @param limitBytes the resident size the process may reach ({@link MemoryLimits#processLimitBytes()})
+     * @throws ConfigException naming training.batch_size, the estimate and its parts, the limit, and the batch size and
+     *                         gradient accumulation that would fit with the same effective batch
+     */
+    public void checkFits(int batchSize, int accumulation, long limitBytes) {
+        if (bytesAt(batchSize) <= limitBytes) {
+            return;
+        }
+        int fits = largestBatchWithin(limitBytes);
+        String parts = String.format(Locale.ROOT, "this run needs about %s of memory (%s held now: weights, optimizer "
+                        + "state, data and libraries; %s per step and %s per example of a micro-batch), more than the "
+                        + "%s limit (-Dorg.bytedeco.javacpp.maxphysicalbytes)", MemoryLimits.gib(bytesAt(batchSize)),
+                MemoryLimits.gib(heldBytes), MemoryLimits.gib(fixedStepBytes), MemoryLimits.gib(bytesPerExample),
+                MemoryLimits.gib(limitBytes));
+        if (fits == 0) {
+            throw new ConfigException("training.batch_size", batchSize, parts + "; even one example does not fit: use a "
+                    + "smaller model or a shorter max_length, or raise the limit");
+        }
+        int accumulate = (int) Math.ceil((double) batchSize * accumulation / fits);
+        throw new ConfigException("training.batch_size", batchSize, parts + "; use batch_size " + fits + " or less, with "
+                + "gradient_accumulation_steps " + accumulate + " to keep an effective batch of at least "
+                + batchSize * accumulation + ", or raise the limit");
+    }
+}
