@@ -7,6 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.distill4j.bert.data.DataFormatException;
+import org.distill4j.bert.imports.ModelImportException;
+import org.distill4j.bert.text.VocabularyFormatException;
+import org.distill4j.bert.weights.WeightFormatException;
+import org.distill4j.bert.weights.WeightMismatchException;
 import org.distill4j.bert.model.BertConfig;
 import org.distill4j.bert.model.BertHead;
 import org.distill4j.bert.model.BertModel;
@@ -19,6 +23,9 @@ import org.distill4j.core.config.ExperimentConfig;
 import org.distill4j.core.config.MultiStageConfig;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.graph.ParameterSummary;
+import org.distill4j.core.train.MemoryLimits;
+import org.distill4j.core.train.NonFiniteLossException;
+import org.distill4j.core.train.TrainingOutOfMemoryException;
 import org.distill4j.examples.bench.DistillBenchmark;
 import org.distill4j.examples.run.RunSpec;
 import org.distill4j.examples.run.TaskRun;
@@ -41,9 +48,20 @@ public final class DistillCli {
 
     /** Exit code for bad input. */
     public static final int BAD_INPUT = 2;
+    /** The memory limits main() set, for the training commands' log; null when run() is called directly. */
+    private static String memory;
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        memory = MemoryLimits.applyDefaults(); // before ND4J loads: it reads the limits once
+        int code;
+        try {
+            code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        } catch (OutOfMemoryError e) { // outside a training step (e.g. reading data): no stack trace, the settings to change
+            System.err.println("failed: out of memory (" + e.getMessage() + "). " + memory + ". Lower training.batch_size "
+                    + "or data.max_length, or raise the limits");
+            code = 1;
+        }
+        System.exit(code);
     }
 
     /** Runs the command line with the given output streams; returns the exit code. */
@@ -51,9 +69,15 @@ public final class DistillCli {
         CommandLine cli = new CommandLine(new DistillCli());
         cli.setOut(out).setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof ConfigException || e instanceof DataFormatException || e instanceof CheckpointFormatException) {
+            if (e instanceof ConfigException || e instanceof DataFormatException || e instanceof CheckpointFormatException
+                    || e instanceof WeightFormatException || e instanceof WeightMismatchException
+                    || e instanceof ModelImportException || e instanceof VocabularyFormatException) {
                 commandLine.getErr().println("error: " + e.getMessage());
                 return BAD_INPUT;
+            }
+            if (e instanceof NonFiniteLossException || e instanceof TrainingOutOfMemoryException) {
+                commandLine.getErr().println("failed: " + e.getMessage()); // the message says what to change
+                return 1;
             }
             if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
                 commandLine.getErr().println("I/O error: " + e.getMessage());
@@ -102,7 +126,8 @@ public final class DistillCli {
 
     /** Reads a run, experiment or multi-stage file, with overrides, and prints it resolved; trains nothing. */
     @Command(name = "validate", description = "Check a run, experiment or multi-stage file (and --set overrides) "
-            + "without training; print it with every default filled in.")
+            + "without training; print it with every default filled in. A run file's data is also read and its "
+            + "teacher checked against it.")
     static final class Validate implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "a .yaml, .yml or .json file") Path file;
         @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a value, e.g. training.batch_size=32")
@@ -115,7 +140,7 @@ public final class DistillCli {
         public Integer call() {
             String k = kind != null ? kind : guess(file);
             Object value = switch (k) {
-                case "run" -> ConfigIO.read(file, RunSpec.class, overrides);
+                case "run" -> openAndCheck();
                 case "experiment" -> ConfigIO.read(file, ExperimentConfig.class, overrides);
                 case "stages" -> ConfigIO.read(file, MultiStageConfig.class, overrides);
                 default -> throw new ConfigException("--as", k, "allowed: run, experiment, stages");
@@ -123,6 +148,17 @@ public final class DistillCli {
             spec.commandLine().getOut().println("# " + file + ": a valid " + k + " file");
             spec.commandLine().getOut().print(ConfigIO.toYaml(value));
             return 0;
+        }
+
+        /** A run file is also opened: its data read and tokenized, its teacher loaded and checked against the data. */
+        private RunSpec openAndCheck() {
+            RunSpec run = ConfigIO.read(file, RunSpec.class, overrides);
+            try {
+                TaskRun.open(run).check();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e.getMessage(), e);
+            }
+            return run;
         }
 
         private static String guess(Path file) {
@@ -156,20 +192,38 @@ public final class DistillCli {
         }
     }
 
-    @Command(name = "fine-tune", description = "Fine-tune a teacher on the run's data (hard labels) and export it to "
-            + "OUTPUT/model.")
-    static final class FineTune extends RunCommand {
+    /** A run command that trains: it resumes from the run folder's latest checkpoint unless told to start fresh. */
+    abstract static class TrainingCommand extends RunCommand {
+        @Option(names = "--fresh", description = "discard the checkpoints of an earlier run in the output folder and "
+                + "start over (without it, a run resumes from its latest checkpoint)")
+        boolean fresh;
+
+        /** What the command trains, once the run folder is ready. */
+        abstract Map<String, Object> train(TaskRun run) throws Exception;
+
         @Override
         Map<String, Object> act(TaskRun run) throws Exception {
+            if (memory != null) {
+                spec.commandLine().getOut().println(memory);
+            }
+            return train(fresh ? run.startFresh() : run);
+        }
+    }
+
+    @Command(name = "fine-tune", description = "Fine-tune a teacher on the run's data (hard labels) and export it to "
+            + "OUTPUT/model.")
+    static final class FineTune extends TrainingCommand {
+        @Override
+        Map<String, Object> train(TaskRun run) throws Exception {
             return run.fineTune();
         }
     }
 
     @Command(name = "distill", description = "Distil the run's exported teacher into its student; export the student "
             + "to OUTPUT/model and report teacher and student on the test split.")
-    static final class Distill extends RunCommand {
+    static final class Distill extends TrainingCommand {
         @Override
-        Map<String, Object> act(TaskRun run) throws Exception {
+        Map<String, Object> train(TaskRun run) throws Exception {
             return run.distill();
         }
     }

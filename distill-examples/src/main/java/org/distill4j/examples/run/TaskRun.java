@@ -23,7 +23,10 @@ import org.distill4j.bert.text.BertTokenizer;
 import org.distill4j.bert.text.Vocabulary;
 import org.distill4j.bert.weights.EasyBertArchive;
 import org.distill4j.bert.weights.TfCheckpointReader;
+import org.distill4j.core.checkpoint.CheckpointFormatException;
+import org.distill4j.core.checkpoint.CheckpointIO;
 import org.distill4j.core.checkpoint.ExportedModel;
+import org.distill4j.core.checkpoint.FolderLock;
 import org.distill4j.core.config.ConfigException;
 import org.distill4j.core.config.ConfigIO;
 import org.distill4j.core.config.TrainingConfig;
@@ -96,6 +99,49 @@ public final class TaskRun {
         return p;
     }
 
+    private Path checkpoints() {
+        return out.resolve("checkpoints");
+    }
+
+    /**
+     * Deletes the checkpoints of an earlier run in this run's folder, so that the next fine-tune or distill starts
+     * over instead of resuming. Without it, a run whose folder holds checkpoints resumes from the latest one.
+     */
+    public TaskRun startFresh() throws IOException {
+        try (FolderLock lock = FolderLock.acquire(out, "output");
+             java.util.stream.Stream<Path> files = Files.exists(checkpoints()) ? Files.list(checkpoints()) : java.util.stream.Stream.empty()) {
+            for (Path f : files.toList()) {
+                if (f.getFileName().toString().startsWith("step-")) {
+                    Files.delete(f);
+                }
+            }
+        }
+        return this;
+    }
+
+    /** Runs {@code work} holding the run folder's lock, with advice on a checkpoint that does not match the run. */
+    private <T> T locked(java.util.concurrent.Callable<T> work) throws IOException {
+        try (FolderLock lock = FolderLock.acquire(out, "output")) {
+            return work.call();
+        } catch (ConfigException e) {
+            if (e.field().equals("resume")) {
+                throw ConfigException.because("output", e.getMessage() + " (the run folder " + out + " holds checkpoints "
+                        + "of an earlier run: use --fresh, or TaskRun.startFresh(), to discard them)", e);
+            }
+            throw e;
+        } catch (CheckpointFormatException e) {
+            if (e.getMessage().contains(checkpoints().toString())) { // not the teacher's folder: one of this run's checkpoints
+                throw new CheckpointFormatException(e.getMessage() + " (delete that file to resume from the previous "
+                        + "checkpoint, or use --fresh to start over)", e);
+            }
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The training set as read (for sizes and labels). */
     public TaskDataset trainingData() {
         return train;
@@ -116,6 +162,10 @@ public final class TaskRun {
      * jar) or from random weights of {@code teacher.config}. Exports it to {@code output/model}.
      */
     public Map<String, Object> fineTune() throws IOException {
+        return locked(this::fineTuneLocked);
+    }
+
+    private Map<String, Object> fineTuneLocked() throws IOException {
         RunSpec.TeacherSource t = spec.teacher();
         if (t == null || t.config() == null) {
             throw new ConfigException("teacher.config", null, "fine-tune needs the teacher's size: "
@@ -137,19 +187,60 @@ public final class TaskRun {
         return finish(trainer, trainer.train(train), "fine-tune", null);
     }
 
+    /**
+     * Builds (without training) what {@link #fineTune()} or {@link #distill()} would train, so that every name and
+     * value of the configuration is resolved: optimizer, schedules, losses, matches against the models' adaptors.
+     */
+    private void buildWithoutTraining() {
+        // a run file without a model still names its optimizer and schedule: resolve them as a distiller would
+        org.distill4j.core.registry.Registries r = org.distill4j.core.registry.Registries.defaults();
+        r.optimizers().get("training.optimizer.name", spec.training().optimizer().name());
+        r.lrSchedules().get("training.lr_schedule.name", spec.training().lrSchedule().name())
+                .bind("training.lr_schedule", spec.training().lrSchedule(), 1);
+        if (spec.teacher() != null && spec.teacher().model() != null) {
+            ModelGraph teacher = loadTeacher();
+            if (spec.student() != null) {
+                BertModel definition = new BertModel(bertConfig(studentSize()), BertHead.SEQUENCE_CLASSIFICATION,
+                        train.numLabels());
+                distillerBuilder(teacher).trainingConfig(spec.training()).distillationConfig(spec.distillation())
+                        .student(definition).build();
+            }
+        } else if (spec.teacher() != null && spec.teacher().config() != null) {
+            BasicTrainer.builder().trainingConfig(spec.training()).student(new BertModel(bertConfig(spec.teacher().config()),
+                    BertHead.SEQUENCE_CLASSIFICATION, train.numLabels())).build();
+        }
+    }
+
+    private RunSpec.ModelSize studentSize() {
+        RunSpec.StudentSpec s = spec.student();
+        return s.size() != null ? s.size() : presetSize(s.preset());
+    }
+
+    private Distiller.Builder<? extends Distiller> distillerBuilder(ModelGraph teacher) {
+        return switch (spec.distiller()) {
+            case "trainer" -> BasicTrainer.builder();
+            case "basic" -> BasicDistiller.builder().teacher(teacher);
+            default -> GeneralDistiller.builder().teacher(teacher);
+        };
+    }
+
     /** Distils the exported teacher ({@code teacher.model}) into the student; exports the student. */
     public Map<String, Object> distill() throws IOException {
+        return locked(this::distillLocked);
+    }
+
+    private Map<String, Object> distillLocked() throws IOException {
         RunSpec.TeacherSource t = spec.teacher();
         if (t == null || t.model() == null) {
             throw new ConfigException("teacher.model", null, "distill needs an exported teacher folder (fine-tune writes "
                     + "one to its output/model)");
         }
-        ModelGraph teacher = ExportedModel.load(Path.of(t.model()));
+        ModelGraph teacher = loadTeacher();
         RunSpec.StudentSpec s = spec.student();
         if (s == null) {
             throw new ConfigException("student", null, "give the student: {preset: T4-tiny} or {size: {...}}");
         }
-        RunSpec.ModelSize size = s.size() != null ? s.size() : presetSize(s.preset());
+        RunSpec.ModelSize size = studentSize();
         BertModel definition = new BertModel(bertConfig(size), BertHead.SEQUENCE_CLASSIFICATION, train.numLabels());
         Map<String, INDArray> start = Map.of();
         if (!s.initFromTeacherLayers().isEmpty()) {
@@ -157,13 +248,46 @@ public final class TaskRun {
             BertInitializer.fromTeacherLayers(teacher, probe, s.initFromTeacherLayers());
             start = parameters(probe);
         }
-        Distiller.Builder<? extends Distiller> b = switch (spec.distiller()) {
-            case "trainer" -> BasicTrainer.builder();
-            case "basic" -> BasicDistiller.builder().teacher(teacher);
-            default -> GeneralDistiller.builder().teacher(teacher);
-        };
+        Distiller.Builder<? extends Distiller> b = distillerBuilder(teacher);
         Distiller distiller = configure(b, "distill").student(definition).initialWeights(start).build();
         return finish(distiller, distiller.train(train), "distill", teacher);
+    }
+
+    /**
+     * Checks what can be checked without training: the files and data (when the run was opened); for a run with an
+     * exported teacher, that the teacher fits the data (vocabulary size and label count); and every name and value of
+     * the configuration, by building the distiller or trainer the run would train.
+     *
+     * @throws ConfigException naming the field, the two values that disagree and the fix
+     */
+    public TaskRun check() {
+        buildWithoutTraining();
+        return this;
+    }
+
+    /** The exported teacher, checked against the data: same vocabulary size, same number of labels. */
+    private ModelGraph loadTeacher() {
+        Path folder = Path.of(spec.teacher().model());
+        if (!Files.isDirectory(folder)) {
+            throw new ConfigException("teacher.model", spec.teacher().model(), "no such folder (an exported model "
+                    + "folder, e.g. the model/ folder a fine-tune run writes)");
+        }
+        ModelGraph teacher = ExportedModel.load(folder);
+        if (teacher.sd().hasVariable(BertModel.WORD_EMBEDDINGS)) {
+            long rows = teacher.sd().getVariable(BertModel.WORD_EMBEDDINGS).getArr().size(0);
+            if (rows != tokenizer.vocabulary().size()) {
+                throw new ConfigException("data.vocab", spec.data().vocab(), "it has " + tokenizer.vocabulary().size()
+                        + " word pieces but the teacher " + folder + " was trained with " + rows + ": give the "
+                        + "teacher's own vocabulary file, or fine-tune a teacher with this one");
+            }
+        }
+        long labels = teacher.output(train.batch(new int[]{0}), List.of("logits")).get("logits").size(-1);
+        if (labels != train.numLabels()) {
+            throw new ConfigException("teacher.model", spec.teacher().model(), "the teacher predicts " + labels
+                    + " labels but " + spec.data().train() + " has " + train.numLabels() + " " + train.labelVocabulary()
+                    + ": distil a teacher fine-tuned on these labels");
+        }
+        return teacher;
     }
 
     private static RunSpec.ModelSize presetSize(String name) {
@@ -178,8 +302,12 @@ public final class TaskRun {
 
     private <D extends Distiller> Distiller.Builder<D> configure(Distiller.Builder<D> b, String task) {
         TrainingConfig training = spec.training().toBuilder()
-                .outputDir(out.resolve("checkpoints").toString()).logDir(out.toString()).build();
+                .outputDir(checkpoints().toString()).logDir(out.toString()).build();
         b.trainingConfig(training).distillationConfig(spec.distillation()).listener(new ConsoleProgressListener(task));
+        CheckpointIO.latest(checkpoints()).ifPresent(latest -> {
+            System.out.println(task + ": resuming from " + latest + " (--fresh starts over)");
+            b.resumeFrom(latest);
+        });
         if (dev != null) {
             b.evaluator(ClassificationMetrics.accuracyOn(dev, TaskDataset.LABELS, 64));
         }
