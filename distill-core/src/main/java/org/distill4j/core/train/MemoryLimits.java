@@ -38,8 +38,13 @@ public final class MemoryLimits {
         setIfAbsent("org.bytedeco.javacpp.maxbytes", nativeBytes);
         return String.format(Locale.ROOT, "memory: machine %s, Java heap %s, ND4J native buffers up to %s "
                         + "(-Dorg.bytedeco.javacpp.maxbytes), process up to %s (-Dorg.bytedeco.javacpp.maxphysicalbytes)",
-                gib(machine), gib(heap), System.getProperty("org.bytedeco.javacpp.maxbytes"),
-                System.getProperty("org.bytedeco.javacpp.maxphysicalbytes"));
+                gib(machine), gib(heap), readable(System.getProperty("org.bytedeco.javacpp.maxbytes")),
+                readable(System.getProperty("org.bytedeco.javacpp.maxphysicalbytes")));
+    }
+
+    /** A byte count we set, in GiB; a user's own setting (e.g. "8G") as given. */
+    private static String readable(String value) {
+        return value.matches("\\d+") ? gib(Long.parseLong(value)) : value;
     }
 
     private static void setIfAbsent(String key, long bytes) {

@@ -536,9 +536,10 @@ class ConfigValidationTest {
 
     @Test
     void teacherAndStudentLogitsOfDifferentClassCounts() {
+        // the shapes come from the 2-example batch the loop checks shapes on (not a full batch: see Distiller.run)
         TokenMlp threeClasses = new TokenMlp(SyntheticTask.FEATURES, 8, 1, 3);
         ConfigException e = assertRefusedAtTrainStart("classes", kd().build(), teacher, threeClasses,
-                "teacher adaptor.logits[0]", "'logits [8, 4]'", "must have the shape of the student's logits [8, 3]",
+                "teacher adaptor.logits[0]", "'logits [2, 4]'", "must have the shape of the student's logits [2, 3]",
                 "same label space");
         assertFalse(e.getMessage().isBlank());
     }
