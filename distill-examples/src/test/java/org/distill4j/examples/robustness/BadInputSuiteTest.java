@@ -482,6 +482,16 @@ class BadInputSuiteTest {
         return cases.stream();
     }
 
+    /** [start, end) of the first group of every match of {@code regex} in {@code line}. */
+    private static List<int[]> spans(String regex, String line) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(line);
+        List<int[]> spans = new ArrayList<>();
+        while (m.find()) {
+            spans.add(new int[]{m.start(1), m.end(1)});
+        }
+        return spans;
+    }
+
     private static final List<String> REPLACEMENTS = List.of("-1", "0", "1e309", "-0.0", "abc", "null", "[1, 2]", "{a: 1}",
             "true", "99999999999", "\"\"", "NaN", "0.5");
 
@@ -503,22 +513,14 @@ class BadInputSuiteTest {
             case 2 -> lines.remove(line);
             case 3 -> lines.add(line, l);
             case 4 -> { // swap a value (after a colon) for another type or an extreme
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile(":\\s*([^,{}\\[\\]\\s][^,{}\\]]*)").matcher(l);
-                List<int[]> spans = new ArrayList<>();
-                while (m.find()) {
-                    spans.add(new int[]{m.start(1), m.end(1)});
-                }
+                List<int[]> spans = spans(":\\s*([^,{}\\[\\]\\s][^,{}\\]]*)", l);
                 if (!spans.isEmpty()) {
                     int[] s = spans.get(rng.nextInt(spans.size()));
                     lines.set(line, l.substring(0, s[0]) + REPLACEMENTS.get(rng.nextInt(REPLACEMENTS.size())) + l.substring(s[1]));
                 }
             }
             default -> { // rename a key
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("([a-z_]+)\"?\\s*:").matcher(l);
-                List<int[]> spans = new ArrayList<>();
-                while (m.find()) {
-                    spans.add(new int[]{m.start(1), m.end(1)});
-                }
+                List<int[]> spans = spans("([a-z_]+)\"?\\s*:", l);
                 if (!spans.isEmpty()) {
                     int[] s = spans.get(rng.nextInt(spans.size()));
                     lines.set(line, l.substring(0, s[0]) + l.substring(s[0], s[1]) + "x" + l.substring(s[1]));
