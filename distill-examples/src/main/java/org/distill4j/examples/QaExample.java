@@ -43,12 +43,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>What it shows: the JSON is read with {@link SquadReader} (BERT's real WordPiece vocabulary, answer character
  * offsets mapped to token positions); a 2-layer BERT teacher with {@link BertHead#QUESTION_ANSWERING} is fine-tuned
- * with {@link BasicTrainer}; a 1-layer student is distilled from it with {@link GeneralDistiller}. The QA head's
+ * with {@link BasicTrainer}; a narrower 2-layer student (32 wide, half the parameters) is distilled from it with
+ * {@link GeneralDistiller}. The QA head's
  * adaptor lists two logits, {@code start_logits} and {@code end_logits} ([B, L] each), so KD adds one soft
  * cross-entropy term per logits output, a softmax over the sequence positions, exactly as for [B, C] class logits
- * (TextBrewer sums the two the same way). Batches are padded to one fixed length: the teacher-logits placeholders
- * fix their last axis from the first batch, which for position logits is the sequence length (see the report in
- * {@link #main}'s comments).
+ * (TextBrewer sums the two the same way). Training batches are padded to one fixed length: the teacher-logits
+ * placeholders take their last axis from the first batch, which for position logits is the sequence length, and
+ * cached teacher rows only stack into a batch when every row has the same length.
  *
  * <p>Evaluation is SQuAD's: for every question the best span (start &lt;= end, both in the context, at most
  * {@value #MAX_ANSWER_TOKENS} word pieces, start in its window's max context) by start + end logit, mapped back to
@@ -119,7 +120,7 @@ public final class QaExample {
         Path vocabFile = ExampleData.bertVocabulary(out.resolve("vocab.txt"));
         BertTokenizer tokenizer = BertTokenizer.builder(Vocabulary.load(vocabFile)).maxLength(MAX_LENGTH).build();
         SquadReader reader = SquadReader.builder(tokenizer).maxLength(MAX_LENGTH).docStride(32).maxQueryLength(16).build();
-        SquadDataset train = reader.read(write(generate(Integer.getInteger("qa.n", 1200), 1, "train"), out.resolve("train-v1.1.json")));
+        SquadDataset train = reader.read(write(generate(1200, 1, "train"), out.resolve("train-v1.1.json")));
         SquadDataset test = reader.read(write(generate(150, 2, "test"), out.resolve("test-v1.1.json")));
         // Every training batch padded to the longest feature: the distiller caches the teacher's start/end logits per
         // example after the first epoch, and cached [L] rows only stack into a batch if every row has the same L.
@@ -131,9 +132,9 @@ public final class QaExample {
         BertConfig teacherSize = new BertConfig(vocab, 64, 2, 2, 128, MAX_LENGTH, 2, 1e-12, 0.1, 0.1, 0.02);
         // Narrower, not shallower: a question about one fact needs two attention hops (question name -> the same name
         // in the context -> the slot of that fact), which one layer cannot do.
-        BertConfig studentSize = new BertConfig(vocab, 32, Integer.getInteger("qa.sl", 2), 2, 64, MAX_LENGTH, 2, 1e-12, 0.1, 0.1, 0.02);
+        BertConfig studentSize = new BertConfig(vocab, 32, 2, 2, 64, MAX_LENGTH, 2, 1e-12, 0.1, 0.1, 0.02);
         BasicTrainer teacherTrainer = BasicTrainer.builder()
-                .trainingConfig(training(Integer.getInteger("qa.te", 6), Double.parseDouble(System.getProperty("qa.tlr", "2e-3")), 1, out.resolve("teacher")))
+                .trainingConfig(training(6, 2e-3, 1, out.resolve("teacher")))
                 .student(new BertModel(teacherSize, BertHead.QUESTION_ANSWERING, 0))
                 .listener(new ConsoleProgressListener("teacher"))
                 .build();
@@ -143,7 +144,7 @@ public final class QaExample {
         // KD on both position distributions (terms kd:start_logits and kd:end_logits) plus the hard span loss at half
         // weight; the teacher's logits are computed once and reused from the second epoch on.
         GeneralDistiller distiller = GeneralDistiller.builder()
-                .trainingConfig(training(Integer.getInteger("qa.se", 6), Double.parseDouble(System.getProperty("qa.slr", "3e-3")), 2, out.resolve("student")))
+                .trainingConfig(training(6, 3e-3, 2, out.resolve("student")))
                 .distillationConfig(DistillationConfig.builder().temperature(2).hardLabelWeight(0.5).isCachingLogits(true).build())
                 .teacher(teacher)
                 .student(new BertModel(studentSize, BertHead.QUESTION_ANSWERING, 0))
