@@ -45,7 +45,8 @@ cat > "$KDIR/kernel.json" <<JSON
     "RJK_COMPILER_OPTIONS": "",
     "RJK_INIT_SCRIPT": "",
     "RJK_TIMEOUT_MILLIS": "-1",
-    "RJK_MIMA_CACHE": "m2repo"
+    "RJK_MIMA_CACHE": "m2repo",
+    "OMP_WAIT_POLICY": "PASSIVE"
   }
 }
 JSON

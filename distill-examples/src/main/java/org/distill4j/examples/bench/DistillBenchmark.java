@@ -218,6 +218,7 @@ public final class DistillBenchmark {
      */
     public static void main(String[] args) throws IOException {
         System.out.println(org.distill4j.core.train.MemoryLimits.applyDefaults()); // before ND4J loads
+        java.util.Optional.ofNullable(org.distill4j.core.train.OpenMpSettings.hint()).ifPresent(System.out::println);
         Map<String, String> opts;
         try {
             opts = parseArgs(args);

@@ -24,6 +24,7 @@ import org.distill4j.core.config.MultiStageConfig;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.graph.ParameterSummary;
 import org.distill4j.core.train.MemoryLimits;
+import org.distill4j.core.train.OpenMpSettings;
 import org.distill4j.core.train.NonFiniteLossException;
 import org.distill4j.core.train.TrainingOutOfMemoryException;
 import org.distill4j.examples.bench.DistillBenchmark;
@@ -205,6 +206,7 @@ public final class DistillCli {
         Map<String, Object> act(TaskRun run) throws Exception {
             if (memory != null) {
                 spec.commandLine().getOut().println(memory);
+                java.util.Optional.ofNullable(OpenMpSettings.hint()).ifPresent(spec.commandLine().getOut()::println);
             }
             return train(fresh ? run.startFresh() : run);
         }
