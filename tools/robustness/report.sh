@@ -12,7 +12,8 @@ sections=(distill-examples/target/robustness/*.md)
   echo "($(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1))."
   echo "Related tests outside this report: CheckpointIOTest (full disk on Jimfs, truncated/corrupted/other-version"
   echo "checkpoints), FolderLockTest (lock across processes, freed by SIGKILL), MemoryGuardsTest (estimate, refusal,"
-  echo "out-of-memory advice), TrainingLoopTest (NaN stops the run naming the term), ResumeTest (exact resume)."
+  echo "out-of-memory advice), TrainingLoopTest (NaN stops the run naming the term), ResumeTest (exact resume),"
+  echo "TfCheckpointReaderTest and SafetensorsReaderTest (truncated weight files, CRC32C mismatches named by tensor)."
   for f in "${sections[@]}"; do
     echo
     cat "$f"

@@ -183,6 +183,10 @@ public final class ConfigIO {
     }
 
     private static <T> T parse(String text, String fileName, String source, Class<T> type) {
+        if (text.isBlank()) { // Jackson would say "No content to map due to end-of-input"
+            throw ConfigException.because(source, "the file is empty; it needs at least the required keys (see the "
+                    + "README's examples of run and experiment files)", null);
+        }
         try {
             T value = mapperFor(fileName).readValue(text, type);
             if (value == null) {

@@ -234,7 +234,7 @@ class BadInputSuiteTest {
                         "output"),
                 cliCase(cat, "missing data.train", () -> validate(next(), "data: {vocab: v.txt}\n"), "data.train"),
                 cliCase(cat, "empty file", () -> new String[]{"validate", file("empty.yaml", "").toString(), "--as", "run"},
-                        "empty.yaml"),
+                        "empty.yaml", "the file is empty"),
                 cliCase(cat, "duplicate key", () -> validate(next(), "training: {batch_size: 8}\ntraining: {seed: 1}\n"),
                         "training"),
                 cliCase(cat, "--set on an unknown key", () -> validate(next(), "", "--set", "training.batchsize=3"),
