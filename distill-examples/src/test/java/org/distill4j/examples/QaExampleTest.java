@@ -47,6 +47,10 @@ class QaExampleTest {
                         n++;
                     }
                     assertEquals(1, n, q.id() + ": '" + q.answer() + "' in '" + p.context() + "'");
+                    assertTrue(q.sameType().contains(q.answer()), q.id() + ": " + q.sameType());
+                    for (String other : q.sameType()) {
+                        assertTrue(p.context().contains(other), other);
+                    }
                 }
             }
         }
@@ -102,6 +106,14 @@ class QaExampleTest {
         assertEquals(0.4, QaExample.f1("x y y", "y z"), 1e-12);                   // one shared y: P 1/3, R 1/2
         assertEquals(0.0, QaExample.f1("", "paris"));
         assertEquals(1.0, QaExample.f1("an apple", "Apple."));
+    }
+
+    @Test
+    void typeGuessIsTheMeanOverSameTypeCandidates() {
+        List<Paragraph> paragraphs = List.of(new Paragraph("new york . paris . john smith . anna smith .", List.of(
+                new Question("a", "where ?", "new york", 0, List.of("new york", "paris")),          // EM 1/2, F1 1/2
+                new Question("b", "who ?", "john smith", 18, List.of("john smith", "anna smith"))))); // EM 1/2, F1 3/4
+        assertArrayEquals(new double[]{0.5, 0.625}, QaExample.typeGuess(paragraphs), 1e-12);
     }
 
     private SquadDataset read(List<Paragraph> paragraphs) throws IOException {
