@@ -35,8 +35,7 @@ public final class MultiTeacherSpamExample {
     }
 
     public static void main(String[] args) throws IOException {
-        System.out.println(org.distill4j.core.train.MemoryLimits.applyDefaults()); // before ND4J loads
-        java.util.Optional.ofNullable(org.distill4j.core.train.OpenMpSettings.hint()).ifPresent(System.out::println);
+        ExampleRuntime.start(); // before ND4J loads
         Path out = Path.of(args.length > 0 ? args[0] : "runs/multiteacher");
         RunSpec.DataSpec spam = ExampleData.spamSubset(out.resolve("data"), "label");
         List<RunSpec.ModelSize> sizes = List.of(new RunSpec.ModelSize(2, 128, 2, 256), new RunSpec.ModelSize(2, 96, 2, 192),

@@ -47,8 +47,7 @@ public final class NerExample {
     }
 
     public static void main(String[] args) throws IOException {
-        System.out.println(org.distill4j.core.train.MemoryLimits.applyDefaults()); // before ND4J loads
-        java.util.Optional.ofNullable(org.distill4j.core.train.OpenMpSettings.hint()).ifPresent(System.out::println);
+        ExampleRuntime.start(); // before ND4J loads
         Path out = Path.of(args.length > 0 ? args[0] : "runs/ner");
         Files.createDirectories(out);
         Path vocabFile = ExampleData.bertVocabulary(out.resolve("vocab.txt"));

@@ -124,8 +124,7 @@ public final class QaExample {
     }
 
     public static void main(String[] args) throws IOException {
-        System.out.println(org.distill4j.core.train.MemoryLimits.applyDefaults()); // before ND4J loads
-        java.util.Optional.ofNullable(org.distill4j.core.train.OpenMpSettings.hint()).ifPresent(System.out::println);
+        ExampleRuntime.start(); // before ND4J loads
         Path out = Path.of(args.length > 0 ? args[0] : "runs/qa");
         Files.createDirectories(out);
         long began = System.nanoTime();

@@ -164,6 +164,21 @@ public abstract class Distiller {
             return wiring.groups().stream().flatMap(g -> g.parameters().stream()).toList();
         }
 
+        /** What a micro-step differentiates: the trainable parameters and the student's embedding-lookup rows. */
+        List<String> gradientNames() {
+            List<String> names = new ArrayList<>(trainableNames());
+            names.addAll(student.lookupRowNames());
+            return names;
+        }
+
+        /** What a micro-step outputs: each loss term's value, then the weighted total. */
+        List<String> lossOutputs() {
+            List<String> names = new ArrayList<>();
+            wiring.terms().forEach(t -> names.add(t.value().name()));
+            names.add(wiring.total().name());
+            return names;
+        }
+
         /** Seed of this task's data order: the run's seed for the first task, a distinct one for each other. */
         long orderSeed() {
             return setup.training().seed() + 0x9E3779B97F4A7C15L * index;
@@ -769,9 +784,7 @@ public abstract class Distiller {
             try (FolderLock lock = FolderLock.acquire(outputDir, "training.output_dir")) {
                 CheckpointIO.deleteUnfinished(outputDir); // left by a run killed while writing; ours, since we hold the lock
                 CheckpointIO.checkFreeSpace(outputDir, CheckpointIO.estimatedSize(snapshot()));
-                long limit = setup.memoryLimitBytes() > 0 ? setup.memoryLimitBytes() : MemoryLimits.processLimitBytes();
-                int microBatch = Math.min(setup.training().batchSize(), tasks.stream().mapToInt(t -> t.data.size()).max().orElse(1));
-                estimateMemory().checkFits(microBatch, setup.training().gradientAccumulationSteps(), limit);
+                checkMemory(setup.memoryLimitBytes() > 0 ? setup.memoryLimitBytes() : MemoryLimits.processLimitBytes());
                 if (setup.resumeFrom() != null) {
                     resume(setup.resumeFrom());
                 }
@@ -874,19 +887,16 @@ public abstract class Distiller {
             }
             examplesSeen += examples;
             List<String> params = task.trainableNames();
-            List<String> gradientNames = new ArrayList<>(params);
-            gradientNames.addAll(student.lookupRowNames());
+            List<String> gradientNames = task.gradientNames();
             Map<String, INDArray> grads = new LinkedHashMap<>();
             double progress = (double) step / totalSteps;
             Map<String, INDArray> weightFeeds = LossWiring.weightFeeds(wiring.terms(), progress, dtype);
-            List<String> outputs = new ArrayList<>();
-            wiring.terms().forEach(t -> outputs.add(t.value().name()));
-            outputs.add(wiring.total().name());
+            List<String> outputs = task.lossOutputs();
             Map<String, Double> unweighted = new LinkedHashMap<>();
             double total = 0;
             for (int j = 0; j < groups.size(); j++) {
                 int[] idx = groups.get(j);
-                MicroStep ms = microStep(task, idx, j, weightFeeds, outputs, gradientNames);
+                MicroStep ms = microStep(task, idx, j, weightFeeds, outputs, gradientNames, false);
                 OutAndGrad r = ms.result();
                 Map<String, INDArray> microGrads = new LinkedHashMap<>(r.getGradients());
                 student.scatterLookupGradients(microGrads, ms.batch());
@@ -947,13 +957,10 @@ public abstract class Distiller {
         /**
          * Teacher outputs and the student's forward and backward pass on one micro-batch, without any update. The
          * random seed depends only on (seed, step, micro-batch), so a resumed run repeats the same dropout masks.
+         *
+         * @param dry a memory-estimate step: the teacher runs outside its cache, uncounted, and the post-processor
+         *            does not see the batch
          */
-        private MicroStep microStep(Task task, int[] idx, int j, Map<String, INDArray> weightFeeds, List<String> outputs,
-                                    List<String> gradientNames) {
-            return microStep(task, idx, j, weightFeeds, outputs, gradientNames, false);
-        }
-
-        /** @param dry a memory-estimate step: the teacher runs outside its cache, uncounted */
         private MicroStep microStep(Task task, int[] idx, int j, Map<String, INDArray> weightFeeds, List<String> outputs,
                                     List<String> gradientNames, boolean dry) {
             TrainingConfig tc = setup.training();
@@ -979,29 +986,26 @@ public abstract class Distiller {
         }
 
         /**
-         * Memory a step of the hungriest task needs, from two dry micro-steps of 1 and 2 examples ({@link MemoryEstimate}).
+         * Refuses, before the first update, a task whose micro-batch would not fit in {@code limitBytes}: measured with
+         * two dry micro-steps of 1 and 2 examples ({@link MemoryEstimate}).
          */
-        private MemoryEstimate estimateMemory() {
-            MemoryEstimate worst = null;
+        private void checkMemory(long limitBytes) {
+            TrainingConfig tc = setup.training();
             for (Task task : tasks) {
-                List<String> outputs = new ArrayList<>();
-                task.wiring.terms().forEach(t -> outputs.add(t.value().name()));
-                List<String> gradientNames = new ArrayList<>(task.trainableNames());
-                gradientNames.addAll(task.student.lookupRowNames());
+                List<String> outputs = task.lossOutputs();
+                List<String> gradientNames = task.gradientNames();
                 Map<String, INDArray> weightFeeds = LossWiring.weightFeeds(task.wiring.terms(), 0, dtype);
                 int[] order = task.permutation(0);
                 List<SameDiff> graphs = new ArrayList<>(List.of(task.student.sd()));
                 if (task.teacher != null) {
                     graphs.add(task.teacher.sd());
                 }
-                MemoryEstimate e = MemoryEstimate.measure(setup.training().batchSize(), graphs, examples ->
+                MemoryEstimate e = MemoryEstimate.measure(tc.batchSize(), graphs, examples ->
                         microStep(task, java.util.Arrays.copyOf(order, Math.min(examples, order.length)), 0, weightFeeds,
                                 outputs, gradientNames, true));
                 task.student.setTraining(false);
-                worst = worst == null || e.bytesAt(Math.min(setup.training().batchSize(), task.data.size()))
-                        > worst.bytesAt(Math.min(setup.training().batchSize(), task.data.size())) ? e : worst;
+                e.checkFits(Math.min(tc.batchSize(), task.data.size()), tc.gradientAccumulationSteps(), limitBytes);
             }
-            return worst;
         }
 
         /** Evaluates first, so the checkpoint holds the listeners' state after they saw this evaluation. */

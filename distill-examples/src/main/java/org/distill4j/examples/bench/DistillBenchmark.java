@@ -217,8 +217,7 @@ public final class DistillBenchmark {
      * @throws IOException if the temporary output folder cannot be created
      */
     public static void main(String[] args) throws IOException {
-        System.out.println(org.distill4j.core.train.MemoryLimits.applyDefaults()); // before ND4J loads
-        java.util.Optional.ofNullable(org.distill4j.core.train.OpenMpSettings.hint()).ifPresent(System.out::println);
+        org.distill4j.examples.ExampleRuntime.start(); // before ND4J loads
         Map<String, String> opts;
         try {
             opts = parseArgs(args);

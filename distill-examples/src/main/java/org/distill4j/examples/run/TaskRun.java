@@ -171,8 +171,7 @@ public final class TaskRun {
             throw new ConfigException("teacher.config", null, "fine-tune needs the teacher's size: "
                     + "{layers: 12, hidden: 768, heads: 12, intermediate: 3072} for BERT-base");
         }
-        BertConfig config = bertConfig(t.config());
-        BertModel definition = new BertModel(config, BertHead.SEQUENCE_CLASSIFICATION, train.numLabels());
+        BertModel definition = classifier(t.config());
         Map<String, INDArray> start = Map.of();
         if (t.tfCheckpoint() != null) {
             Path ckpt = existing("teacher.tf_checkpoint", t.tfCheckpoint());
@@ -185,30 +184,6 @@ public final class TaskRun {
         }
         Distiller trainer = configure(BasicTrainer.builder(), "fine-tune").student(definition).initialWeights(start).build();
         return finish(trainer, trainer.train(train), "fine-tune", null);
-    }
-
-    /**
-     * Builds (without training) what {@link #fineTune()} or {@link #distill()} would train, so that every name and
-     * value of the configuration is resolved: optimizer, schedules, losses, matches against the models' adaptors.
-     */
-    private void buildWithoutTraining() {
-        // a run file without a model still names its optimizer and schedule: resolve them as a distiller would
-        org.distill4j.core.registry.Registries r = org.distill4j.core.registry.Registries.defaults();
-        r.optimizers().get("training.optimizer.name", spec.training().optimizer().name());
-        r.lrSchedules().get("training.lr_schedule.name", spec.training().lrSchedule().name())
-                .bind("training.lr_schedule", spec.training().lrSchedule(), 1);
-        if (spec.teacher() != null && spec.teacher().model() != null) {
-            ModelGraph teacher = loadTeacher();
-            if (spec.student() != null) {
-                BertModel definition = new BertModel(bertConfig(studentSize()), BertHead.SEQUENCE_CLASSIFICATION,
-                        train.numLabels());
-                distillerBuilder(teacher).trainingConfig(spec.training()).distillationConfig(spec.distillation())
-                        .student(definition).build();
-            }
-        } else if (spec.teacher() != null && spec.teacher().config() != null) {
-            BasicTrainer.builder().trainingConfig(spec.training()).student(new BertModel(bertConfig(spec.teacher().config()),
-                    BertHead.SEQUENCE_CLASSIFICATION, train.numLabels())).build();
-        }
     }
 
     private RunSpec.ModelSize studentSize() {
@@ -240,8 +215,7 @@ public final class TaskRun {
         if (s == null) {
             throw new ConfigException("student", null, "give the student: {preset: T4-tiny} or {size: {...}}");
         }
-        RunSpec.ModelSize size = studentSize();
-        BertModel definition = new BertModel(bertConfig(size), BertHead.SEQUENCE_CLASSIFICATION, train.numLabels());
+        BertModel definition = classifier(studentSize());
         Map<String, INDArray> start = Map.of();
         if (!s.initFromTeacherLayers().isEmpty()) {
             ModelGraph probe = ModelGraph.create(definition, spec.training().seed());
@@ -261,7 +235,19 @@ public final class TaskRun {
      * @throws ConfigException naming the field, the two values that disagree and the fix
      */
     public TaskRun check() {
-        buildWithoutTraining();
+        RunSpec.TeacherSource t = spec.teacher();
+        ModelGraph teacher = t != null && t.model() != null ? loadTeacher() : null;
+        if (teacher != null && spec.student() != null) {
+            distillerBuilder(teacher).trainingConfig(spec.training()).distillationConfig(spec.distillation())
+                    .student(classifier(studentSize())).build();
+        } else if (t != null && t.config() != null) {
+            BasicTrainer.builder().trainingConfig(spec.training()).student(classifier(t.config())).build();
+        } else { // nothing to build: resolve the optimizer and schedule names as a distiller would
+            org.distill4j.core.registry.Registries r = org.distill4j.core.registry.Registries.defaults();
+            r.optimizers().get("training.optimizer.name", spec.training().optimizer().name());
+            r.lrSchedules().get("training.lr_schedule.name", spec.training().lrSchedule().name())
+                    .bind("training.lr_schedule", spec.training().lrSchedule(), 1);
+        }
         return this;
     }
 
@@ -295,9 +281,11 @@ public final class TaskRun {
         return new RunSpec.ModelSize(p.layers(), p.hidden(), p.heads(), p.intermediate());
     }
 
-    private BertConfig bertConfig(RunSpec.ModelSize size) {
-        return new BertConfig(tokenizer.vocabulary().size(), size.hidden(), size.layers(), size.heads(), size.intermediate(),
-                512, 2, 1e-12, 0.1, 0.1, 0.02);
+    /** A BERT of this size with a sequence-classification head over the training data's labels. */
+    private BertModel classifier(RunSpec.ModelSize size) {
+        BertConfig config = new BertConfig(tokenizer.vocabulary().size(), size.hidden(), size.layers(), size.heads(),
+                size.intermediate(), 512, 2, 1e-12, 0.1, 0.1, 0.02);
+        return new BertModel(config, BertHead.SEQUENCE_CLASSIFICATION, train.numLabels());
     }
 
     private <D extends Distiller> Distiller.Builder<D> configure(Distiller.Builder<D> b, String task) {

@@ -1,0 +1,20 @@
+package org.distill4j.examples;
+
+import org.distill4j.core.train.MemoryLimits;
+import org.distill4j.core.train.OpenMpSettings;
+
+/** What every example main does first, before any ND4J class loads: set the memory limits and say what they are. */
+public final class ExampleRuntime {
+
+    private ExampleRuntime() {
+    }
+
+    /** Applies {@link MemoryLimits#applyDefaults()} and prints it, with {@link OpenMpSettings#hint()} when there is one. */
+    public static void start() {
+        System.out.println(MemoryLimits.applyDefaults());
+        String hint = OpenMpSettings.hint();
+        if (hint != null) {
+            System.out.println(hint);
+        }
+    }
+}
