@@ -27,6 +27,7 @@ import org.distill4j.core.checkpoint.CheckpointFormatException;
 import org.distill4j.core.checkpoint.CheckpointIO;
 import org.distill4j.core.checkpoint.ExportedModel;
 import org.distill4j.core.checkpoint.FolderLock;
+import org.distill4j.core.Versions;
 import org.distill4j.core.config.ConfigException;
 import org.distill4j.core.config.ConfigIO;
 import org.distill4j.core.config.TrainingConfig;
@@ -385,7 +386,8 @@ public final class TaskRun {
 
     private Map<String, Object> provenance(ModelGraph teacher) throws IOException {
         Map<String, Object> p = new LinkedHashMap<>();
-        p.put("distill4j", TaskRun.class.getPackage().getImplementationVersion());
+        p.put("distill4j", Versions.distill4j());
+        p.put("nd4j", Versions.nd4j());
         p.put("java", System.getProperty("java.version"));
         p.put("nd4j_backend", Nd4j.getBackend().getClass().getName());
         p.put("seed", spec.training().seed());
