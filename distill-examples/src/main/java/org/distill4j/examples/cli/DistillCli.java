@@ -15,6 +15,7 @@ import org.distill4j.bert.model.BertConfig;
 import org.distill4j.bert.model.BertHead;
 import org.distill4j.bert.model.BertModel;
 import org.distill4j.bert.presets.StudentPreset;
+import org.distill4j.core.Versions;
 import org.distill4j.core.checkpoint.CheckpointFormatException;
 import org.distill4j.core.checkpoint.ExportedModel;
 import org.distill4j.core.config.ConfigException;
@@ -28,6 +29,7 @@ import org.distill4j.core.train.OpenMpSettings;
 import org.distill4j.core.train.NonFiniteLossException;
 import org.distill4j.core.train.TrainingOutOfMemoryException;
 import org.distill4j.examples.bench.DistillBenchmark;
+import org.distill4j.examples.run.RunReport;
 import org.distill4j.examples.run.RunSpec;
 import org.distill4j.examples.run.TaskRun;
 import picocli.CommandLine;
@@ -42,7 +44,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "distill", mixinStandardHelpOptions = true, versionProvider = DistillCli.Version.class,
         description = "Knowledge distillation of BERT models on the JVM.",
         subcommands = {DistillCli.PrepareData.class, DistillCli.Validate.class, DistillCli.FineTune.class, DistillCli.Distill.class,
-                DistillCli.Evaluate.class, DistillCli.Summarize.class, DistillCli.Bench.class, CommandLine.HelpCommand.class},
+                DistillCli.Evaluate.class, DistillCli.Report.class, DistillCli.Summarize.class, DistillCli.Bench.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the work failed", "2:bad input (usage, configuration or data)", "3:I/O failure"})
 public final class DistillCli {
@@ -55,13 +57,15 @@ public final class DistillCli {
     public static void main(String[] args) {
         memory = MemoryLimits.applyDefaults(); // before ND4J loads: it reads the limits once
         int code;
+        PrintWriter out = new PrintWriter(System.out, true); // auto-flush is on println only: print() needs the flush below
         try {
-            code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+            code = run(args, out, new PrintWriter(System.err, true));
         } catch (OutOfMemoryError e) { // outside a training step (e.g. reading data): no stack trace, the settings to change
             System.err.println("failed: out of memory (" + e.getMessage() + "). " + memory + ". Lower training.batch_size "
                     + "or data.max_length, or raise the limits");
             code = 1;
         }
+        out.flush();
         System.exit(code);
     }
 
@@ -95,8 +99,7 @@ public final class DistillCli {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String own = DistillCli.class.getPackage().getImplementationVersion();
-            return new String[]{"distill4j " + (own == null ? "(development build)" : own), "ND4J/SameDiff 1.0.0-M2.1",
+            return new String[]{"distill4j " + Versions.distill4j(), "ND4J/SameDiff " + Versions.nd4j(),
                     "Java " + System.getProperty("java.version")};
         }
     }
@@ -238,6 +241,29 @@ public final class DistillCli {
         @Override
         Map<String, Object> act(TaskRun run) {
             return run.evaluateExported(model);
+        }
+    }
+
+    @Command(name = "report", description = "Compare finished runs: a Markdown table of test accuracy, F1, "
+            + "parameters, inference speed, updates and training time, one row per run folder (plus the teacher of "
+            + "the first distillation run), and optionally bar charts.")
+    static final class Report implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "RUN_DIR", description = "run folders (each with a results.json)")
+        List<Path> runs;
+        @Option(names = "--plots", paramLabel = "DIR", description = "also write accuracy.png and speed.png here")
+        Path plots;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            RunReport report = RunReport.of(runs);
+            spec.commandLine().getOut().print(report.markdown());
+            if (plots != null) {
+                for (Path p : report.plots(plots)) {
+                    spec.commandLine().getOut().println("wrote " + p);
+                }
+            }
+            return 0;
         }
     }
 

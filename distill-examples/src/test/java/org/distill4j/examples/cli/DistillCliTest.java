@@ -107,10 +107,23 @@ class DistillCliTest {
         }
         JsonNode provenance = new ObjectMapper().readTree(dir.resolve("student/provenance.json").toFile());
         assertEquals(64, provenance.path("sha256").path(dir.resolve("train.tsv").toString()).asText().length());
+        assertEquals(org.distill4j.core.Versions.distill4j(), provenance.path("distill4j").asText());
+        assertTrue(provenance.path("nd4j").asText().startsWith("1."), provenance.toString());
 
         Result ev = cli("evaluate", studentRun.toString(), "--model", dir.resolve("student/model").toString());
         assertEquals(0, ev.code(), ev.err());
         assertTrue(ev.out().contains("accuracy"), ev.out());
+
+        Result report = cli("report", teacherOut.toString(), dir.resolve("student").toString(),
+                "--plots", dir.resolve("report").toString());
+        assertEquals(0, report.code(), report.err());
+        String studentAccuracy = String.format(java.util.Locale.ROOT, "%.4f", results.path("test").path("accuracy").asDouble());
+        assertTrue(report.out().contains("| teacher | fine-tune |") && report.out().contains("| student | distill |")
+                && report.out().contains(studentAccuracy), report.out());
+        assertTrue(Files.size(dir.resolve("report/accuracy.png")) > 1000);
+        Result notFinished = cli("report", dir.toString());
+        assertEquals(2, notFinished.code());
+        assertTrue(notFinished.err().contains(dir.toString()) && notFinished.err().contains("results.json"), notFinished.err());
     }
 
     @Test
@@ -139,7 +152,7 @@ class DistillCliTest {
         assertEquals(2, usage.code());
         Result help = cli("--help");
         assertEquals(0, help.code());
-        for (String c : List.of("prepare-data", "validate", "fine-tune", "distill", "evaluate", "summarize", "bench", "Exit codes")) {
+        for (String c : List.of("prepare-data", "validate", "fine-tune", "distill", "evaluate", "report", "summarize", "bench", "Exit codes")) {
             assertTrue(help.out().contains(c), c + " missing from --help:\n" + help.out());
         }
     }
