@@ -26,12 +26,14 @@ import org.distill4j.core.config.ConfigException;
 public final class RunReport {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
 
     /**
      * One model's figures on the test split.
      *
      * @param name           the run folder's name (or "teacher of NAME")
-     * @param kind           fine-tune, distill, or teacher
+     * @param kind           fine-tune, teacher, or how a distill run trained: "KD (general)", "KD (basic)",
+     *                       "labels only (trainer)" (from its config.yaml; "distill" without one)
      * @param parameters     trainable parameters
      * @param accuracy       test accuracy in [0, 1]
      * @param f1             F1 of the second label (e.g. spam) in [0, 1], or NaN when the task is not binary
@@ -80,7 +82,7 @@ public final class RunReport {
                         + resultsFile + " has no test figures");
             }
             String name = folder.getFileName().toString();
-            rows.add(row(name, results.path("kind").asText(), results.path("parameters").asLong(), test,
+            rows.add(row(name, kind(results.path("kind").asText(), folder.resolve("config.yaml")), results.path("parameters").asLong(), test,
                     results.path("steps").asLong(), trainingSeconds(folder.resolve("metrics.jsonl"))));
             if (teacher == null && results.has("teacher_test")) {
                 teacher = row("teacher of " + name, "teacher", results.path("teacher_parameters").asLong(),
@@ -91,6 +93,15 @@ public final class RunReport {
             rows.add(0, teacher);
         }
         return new RunReport(rows);
+    }
+
+    /** fine-tune, or for distill runs the distiller from config.yaml: "KD (general)", "labels only (trainer)". */
+    private static String kind(String kind, Path config) throws IOException {
+        if (!kind.equals("distill") || !Files.isRegularFile(config)) {
+            return kind;
+        }
+        String distiller = YAML.readTree(config.toFile()).path("distiller").asText("general");
+        return distiller.equals("trainer") ? "labels only (trainer)" : "KD (" + distiller + ")";
     }
 
     private static Row row(String name, String kind, long parameters, JsonNode test, long updates, double seconds) {

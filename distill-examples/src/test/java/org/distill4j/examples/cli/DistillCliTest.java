@@ -118,7 +118,7 @@ class DistillCliTest {
                 "--plots", dir.resolve("report").toString());
         assertEquals(0, report.code(), report.err());
         String studentAccuracy = String.format(java.util.Locale.ROOT, "%.4f", results.path("test").path("accuracy").asDouble());
-        assertTrue(report.out().contains("| teacher | fine-tune |") && report.out().contains("| student | distill |")
+        assertTrue(report.out().contains("| teacher | fine-tune |") && report.out().contains("| student | KD (general) |")
                 && report.out().contains(studentAccuracy), report.out());
         assertTrue(Files.size(dir.resolve("report/accuracy.png")) > 1000);
         Result notFinished = cli("report", dir.toString());

@@ -45,6 +45,8 @@ class RunReportTest {
                  "test": {"examples": 571, "accuracy": 0.6935, "f1_spam": 0.0, "samples_per_s": 0.5}}""",
                 "{\"event\":\"run_start\",\"step\":0,\"time\":0}",
                 "{\"event\":\"run_end\",\"step\":360,\"time\":3722000}");
+        Files.writeString(kd.resolve("config.yaml"), "output: t4-kd\ndistiller: general\n");
+        Files.writeString(nokd.resolve("config.yaml"), "output: t4-nokd\ndistiller: trainer\n");
         RunReport report = RunReport.of(List.of(kd, nokd));
         assertEquals(3, report.rows().size());
         assertEquals("teacher of t4-kd", report.rows().get(0).name());
@@ -52,8 +54,8 @@ class RunReportTest {
         String[] lines = report.markdown().split("\\n");
         assertEquals("| run | kind | parameters | accuracy | spam F1 | samples/s | updates | training time |", lines[0]);
         assertEquals("| teacher of t4-kd | teacher | 109.5 M | 0.9632 | 0.9395 | 10.4 | - | - |", lines[2]);
-        assertEquals("| t4-kd | distill | 14.4 M | 0.8879 | 0.7922 | 113 | 360 | 7 min 0 s |", lines[3]);
-        assertEquals("| t4-nokd | distill | 14.4 M | 0.6935 | 0.0000 | 0.500 | 360 | 1 h 2 min |", lines[4]);
+        assertEquals("| t4-kd | KD (general) | 14.4 M | 0.8879 | 0.7922 | 113 | 360 | 7 min 0 s |", lines[3]);
+        assertEquals("| t4-nokd | labels only (trainer) | 14.4 M | 0.6935 | 0.0000 | 0.500 | 360 | 1 h 2 min |", lines[4]);
     }
 
     @Test
