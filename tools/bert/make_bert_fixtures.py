@@ -146,6 +146,7 @@ def main():
     out = encoder(W, CONFIG, input_ids, token_type_ids, attention_mask)
 
     seq_labels = torch.tensor([2, 0, 1])
+    seq_labels_partial = torch.tensor([2, -100, 1])  # the middle example unlabelled (a transfer set's row)
     multi_labels = torch.tensor([[1., 0., 1., 0.], [0., 0., 0., 1.], [1., 1., 0., 0.]])
     token_labels = torch.tensor([[-100, 1, 4, 0, -100, 2, 3, -100, -100, -100],
                                  [-100, 0, 0, 1, 2, -100, 4, 4, 3, -100],
@@ -159,6 +160,7 @@ def main():
     logits = dense(pooled, "classifier", HEADS["sequence"])
     expected["sequence_logits"] = logits
     expected["sequence_loss"] = F.cross_entropy(logits, seq_labels)
+    expected["sequence_loss_partial"] = F.cross_entropy(logits, seq_labels_partial, ignore_index=-100)
     logits = dense(pooled, "classifier", HEADS["multi_label"])
     expected["multi_label_logits"] = logits
     expected["multi_label_loss"] = F.binary_cross_entropy_with_logits(logits, multi_labels)
@@ -175,6 +177,7 @@ def main():
         save(os.path.join(OUT, "heads", head), params, np.float32)
     save(os.path.join(OUT, "inputs"), {"input_ids": input_ids, "token_type_ids": token_type_ids,
                                        "attention_mask": attention_mask, "labels_sequence": seq_labels,
+                                       "labels_sequence_partial": seq_labels_partial,
                                        "labels_token": token_labels, "start_positions": start_positions,
                                        "end_positions": end_positions}, np.int32)
     save(os.path.join(OUT, "inputs"), {"labels_multi_label": multi_labels}, np.float32)

@@ -44,6 +44,6 @@ public final class ExampleData {
         Path data = EmbeddedSpamSubset.extractTo(dir);
         Path vocab = bertVocabulary(data.resolve("vocab.txt"));
         return new RunSpec.DataSpec(data.resolve("train.tsv").toString(), data.resolve("dev.tsv").toString(),
-                data.resolve("test.tsv").toString(), "text", null, labelColumn, 128, vocab.toString(), true);
+                data.resolve("test.tsv").toString(), "text", null, labelColumn, 128, vocab.toString(), true, false);
     }
 }

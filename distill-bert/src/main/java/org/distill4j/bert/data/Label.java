@@ -12,11 +12,20 @@ public sealed interface Label permits Label.ClassIndex, Label.Regression, Label.
     TaskType type();
 
     /**
-     * A single class ({@link TaskType#CLASSIFICATION}).
+     * A single class ({@link TaskType#CLASSIFICATION}), or none: an unlabelled example of a transfer set, which
+     * distillation losses use and the hard-label loss skips.
      *
-     * @param index index into the dataset's label vocabulary
+     * @param index index into the dataset's label vocabulary, or {@link TaskDataset#IGNORE_INDEX} when unlabelled
      */
     record ClassIndex(int index) implements Label {
+        /** The label of an unlabelled example. */
+        public static final ClassIndex UNLABELLED = new ClassIndex(TaskDataset.IGNORE_INDEX);
+
+        /** @return whether this example has no gold class */
+        public boolean isUnlabelled() {
+            return index == TaskDataset.IGNORE_INDEX;
+        }
+
         @Override
         public TaskType type() {
             return TaskType.CLASSIFICATION;

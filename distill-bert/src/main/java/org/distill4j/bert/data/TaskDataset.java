@@ -23,7 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>{@value #INPUT_IDS} [B, L] INT ({@code [PAD]} id on padding),</li>
  *   <li>{@value #TOKEN_TYPE_IDS} [B, L] INT (0 on padding),</li>
  *   <li>{@value #ATTENTION_MASK} [B, L] INT (1 token, 0 padding),</li>
- *   <li>and, by {@link #type()}: {@value #LABELS} [B] INT (classification), [B] FLOAT (regression), [B, C] FLOAT
+ *   <li>and, by {@link #type()}: {@value #LABELS} [B] INT (classification; {@value #IGNORE_INDEX} for an unlabelled
+ *       example), [B] FLOAT (regression), [B, C] FLOAT
  *       (multi-label, C = {@link #numLabels()}), [B, L] INT with {@value #IGNORE_INDEX} on ignored positions (token
  *       classification, padding included); or {@value #START_POSITIONS} and {@value #END_POSITIONS} [B] INT
  *       (question answering).</li>
@@ -46,7 +47,10 @@ public final class TaskDataset implements ExampleSet {
     public static final String START_POSITIONS = "start_positions";
     /** Answer end token positions (inclusive), [B] INT. */
     public static final String END_POSITIONS = "end_positions";
-    /** Token label of positions the loss ignores (as PyTorch's {@code ignore_index}). */
+    /**
+     * Label of positions (token classification) or examples (unlabelled rows of a classification transfer set) that
+     * the hard-label loss ignores, as PyTorch's {@code ignore_index}.
+     */
     public static final int IGNORE_INDEX = -100;
 
     private final TaskType type;
@@ -126,7 +130,9 @@ public final class TaskDataset implements ExampleSet {
             }
             int length = e.encoding().length();
             if (label instanceof Label.ClassIndex ci) {
-                checkClass(e, ci.index(), c);
+                if (!ci.isUnlabelled()) {
+                    checkClass(e, ci.index(), c);
+                }
             } else if (label instanceof Label.MultiLabel ml) {
                 for (int k : ml.indices()) {
                     checkClass(e, k, c);
@@ -210,6 +216,20 @@ public final class TaskDataset implements ExampleSet {
     /** @return the length of the longest encoding, special tokens included (0 if empty) */
     public int longestLength() {
         return longest;
+    }
+
+    /**
+     * @return how many examples have no gold class ({@link Label.ClassIndex#UNLABELLED}: a transfer set's unlabelled
+     *     rows, which only distillation losses use)
+     */
+    public int numUnlabelled() {
+        int n = 0;
+        for (TaskExample e : examples) {
+            if (e.label() instanceof Label.ClassIndex ci && ci.isUnlabelled()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** @return how many examples lost word pieces to truncation */

@@ -52,9 +52,11 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
     private final List<String> labels;
     private final String separator;
     private final List<String> columns;
+    private final boolean allowUnlabelled;
 
     private TsvClassificationReader(BertTokenizer tokenizer, String textA, String textB, String label, TaskType type,
-                                    List<String> labels, String separator, List<String> columns) {
+                                    List<String> labels, String separator, List<String> columns,
+                                    boolean allowUnlabelled) {
         this.tokenizer = tokenizer;
         this.textA = textA;
         this.textB = textB;
@@ -63,6 +65,7 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
         this.labels = labels;
         this.separator = separator;
         this.columns = columns;
+        this.allowUnlabelled = allowUnlabelled;
     }
 
     /**
@@ -87,7 +90,22 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
             throw new ConfigException("labels", labelVocabulary, "a regression task has no label vocabulary");
         }
         return new TsvClassificationReader(tokenizer, textA, textB, label, type,
-                LabelVocabularies.checked("labels", labelVocabulary), separator, columns);
+                LabelVocabularies.checked("labels", labelVocabulary), separator, columns, allowUnlabelled);
+    }
+
+    /**
+     * The same reader, with or without {@link Builder#allowUnlabelled(boolean) unlabelled rows}: e.g. a training
+     * transfer set may have them while its dev and test files, which are scored, may not.
+     *
+     * @param allow whether an empty label cell reads as an unlabelled example
+     * @return a new reader
+     */
+    public TsvClassificationReader withUnlabelledAllowed(boolean allow) {
+        if (allow && type != TaskType.CLASSIFICATION) {
+            throw new ConfigException("allow_unlabelled", true, "only single-label classification data may have "
+                    + "unlabelled rows; this reader is " + type);
+        }
+        return new TsvClassificationReader(tokenizer, textA, textB, label, type, labels, separator, columns, allow);
     }
 
     /** @return CLASSIFICATION, REGRESSION or MULTI_LABEL */
@@ -164,6 +182,10 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
                     : "") + "; every non-empty line after the header is one example");
         }
 
+        if (type == TaskType.CLASSIFICATION && seen.isEmpty() && labels == null) {
+            throw new DataFormatException(sourceName, 0, "no labelled rows: every label in column '" + label
+                    + "' is empty, so the label names cannot be collected (give at least one labelled row)");
+        }
         List<String> vocabulary = type == TaskType.REGRESSION ? List.of()
                 : labels != null ? labels : LabelVocabularies.collected(seen);
         Map<String, Integer> index = new HashMap<>();
@@ -176,7 +198,7 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
             if (type == TaskType.REGRESSION) {
                 l = new Label.Regression((Float) p.label);
             } else if (type == TaskType.CLASSIFICATION) {
-                l = new Label.ClassIndex(index.get((String) p.label));
+                l = p.label == null ? Label.ClassIndex.UNLABELLED : new Label.ClassIndex(index.get((String) p.label));
             } else {
                 @SuppressWarnings("unchecked")
                 List<String> names = (List<String>) p.label;
@@ -202,9 +224,14 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
                 return v;
             }
             case CLASSIFICATION -> {
+                if (raw.isEmpty() && allowUnlabelled) {
+                    return null;
+                }
                 if (raw.isEmpty()) {
                     throw new DataFormatException(source, lineNo, "empty label in column '" + label + "'"
-                            + (labels == null ? "" : "; " + LabelVocabularies.known(labels)));
+                            + (labels == null ? "" : "; " + LabelVocabularies.known(labels))
+                            + " (a training transfer set may leave labels empty when unlabelled rows are allowed: "
+                            + "data.allow_unlabelled: true)");
                 }
                 return known(raw, source, lineNo, seen);
             }
@@ -266,6 +293,7 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
         private List<String> labels;
         private String separator = ",";
         private List<String> columns;
+        private boolean allowUnlabelled;
 
         private Builder(BertTokenizer tokenizer) {
             this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
@@ -343,6 +371,19 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
         }
 
         /**
+         * Whether a row with an empty label cell is an unlabelled example ({@link Label.ClassIndex#UNLABELLED}) instead
+         * of an error: a transfer set for distillation, where the KD and intermediate losses use every row and the
+         * hard-label loss only the labelled ones. Single-label classification only; off by default.
+         *
+         * @param allow whether empty labels are allowed
+         * @return this builder
+         */
+        public Builder allowUnlabelled(boolean allow) {
+            this.allowUnlabelled = allow;
+            return this;
+        }
+
+        /**
          * For files without a header row (e.g. GLUE's CoLA): every non-empty line is an example and these names
          * stand for its columns.
          *
@@ -380,7 +421,12 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
                     }
                 }
             }
-            return new TsvClassificationReader(tokenizer, textA, textB, label, type, labels, separator, columns);
+            if (allowUnlabelled && type != TaskType.CLASSIFICATION) {
+                throw new ConfigException("allow_unlabelled", true, "only single-label classification data may have "
+                        + "unlabelled rows; this reader is " + type);
+            }
+            return new TsvClassificationReader(tokenizer, textA, textB, label, type, labels, separator, columns,
+                    allowUnlabelled);
         }
 
         private static String columnName(String field, String name) {

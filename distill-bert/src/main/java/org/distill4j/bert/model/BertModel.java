@@ -19,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * so TF checkpoints load by name and Hugging Face ones by a fixed renaming.
  *
  * <p>Batch fields: input_ids [B, L] (int), token_type_ids [B, L] (int), attention_mask [B, L] (int, 1 = token),
- * and for the head's loss: labels ([B] int, [B, C] float for multi-label, [B, L] int for tokens with -100 ignored)
+ * and for the head's loss: labels ([B] int, -100 for an unlabelled example; [B, C] float for multi-label; [B, L] int
+ * for tokens with -100 ignored)
  * or start_positions / end_positions ([B] int) for question answering.
  *
  * <p>Outputs by name: bert/hidden/i ([B, L, D], i = 0 is the embedding output), bert/attention/i (probabilities
@@ -176,8 +177,13 @@ public final class BertModel implements ModelDefinition {
                 case SEQUENCE_CLASSIFICATION -> {
                     SDVariable logits = sd.identity("logits", linear("classifier", dropout(pooled, config.hiddenDropoutProb(), -1, d), d, labels));
                     SDVariable gold = sd.placeHolder("labels", DataType.INT32, -1);
-                    SDVariable oneHot = sd.oneHot(gold, labels).castTo(dtype);
-                    sd.identity("loss", SdMath.softmaxCrossEntropyRows(sd, logits, oneHot).mean());
+                    // mean over the labelled rows: -100 marks an unlabelled example of a transfer set (as PyTorch's
+                    // ignore_index); with every row labelled this is the plain batch mean
+                    SDVariable valid = gold.gte(0).castTo(dtype);
+                    SDVariable safe = sd.math.max(gold, sd.constant(Nd4j.scalar(DataType.INT32, 0)));
+                    SDVariable oneHot = sd.oneHot(safe, labels).castTo(dtype);
+                    SDVariable perRow = SdMath.softmaxCrossEntropyRows(sd, logits, oneHot);
+                    sd.identity("loss", perRow.mul(valid).sum().div(valid.sum().add(1e-12)));
                     adaptor.input("labels").logits("logits").labels("labels").losses("loss");
                 }
                 case MULTI_LABEL -> {

@@ -205,6 +205,36 @@ class TsvClassificationReaderTest {
     }
 
     @Test
+    void unlabelledRowsOfATransferSetWhenAllowed() throws IOException {
+        TsvClassificationReader transfer = TsvClassificationReader.builder(tokenizer()).allowUnlabelled(true).build();
+        TaskDataset d = transfer.read(utf8("sentence\tlabel\ngood\t1\nunknown\t\nbad\t0\nalso unknown\t \n"), "t.tsv");
+        assertEquals(4, d.size());
+        assertEquals(List.of("0", "1"), d.labelVocabulary(), "empty cells add no label name");
+        assertEquals(2, d.numUnlabelled());
+        assertEquals(Label.ClassIndex.UNLABELLED, d.example(1).label());
+        assertTrue(((Label.ClassIndex) d.example(3).label()).isUnlabelled(), "a blank cell is empty after stripping");
+        assertArrayEquals(new int[] {1, TaskDataset.IGNORE_INDEX, 0, TaskDataset.IGNORE_INDEX},
+                d.batch(new int[] {0, 1, 2, 3}).get(TaskDataset.LABELS).toIntVector());
+        assertEquals(0, SST2.read(file("sst2-train.tsv")).numUnlabelled());
+
+        // dev and test are scored: the same reader for them rejects empty labels again
+        TsvClassificationReader scored = transfer.withLabels(d.labelVocabulary()).withUnlabelledAllowed(false);
+        assertDataError("dev.tsv", 3, () -> scored.read(utf8("sentence\tlabel\ngood\t1\nx\t\n"), "dev.tsv"),
+                "empty label in column 'label'", "data.allow_unlabelled");
+        assertEquals(1, transfer.withLabels(List.of("0", "1")).read(utf8("sentence\tlabel\nx\t\n"), "w.tsv")
+                .numUnlabelled(), "withLabels keeps the setting");
+        // the label names come from the labelled rows: none means none to learn
+        assertDataError("none.tsv", 0, () -> transfer.read(utf8("sentence\tlabel\nx\t\ny\t\n"), "none.tsv"),
+                "no labelled rows");
+        // only single-label classification has a "no class" label
+        ConfigException e = assertThrows(ConfigException.class, () -> TsvClassificationReader.builder(tokenizer())
+                .regression().allowUnlabelled(true).build());
+        assertTrue(e.getMessage().contains("allow_unlabelled") && e.getMessage().contains("REGRESSION"), e.getMessage());
+        assertThrows(ConfigException.class, () -> TsvClassificationReader.builder(tokenizer()).type(TaskType.MULTI_LABEL)
+                .build().withUnlabelledAllowed(true));
+    }
+
+    @Test
     void missingOrRepeatedColumnNamesTheHeader() {
         TsvClassificationReader pair = TsvClassificationReader.builder(tokenizer()).textB("sentence2").build();
         assertDataError("sst2-train.tsv", 1, () -> pair.read(file("sst2-train.tsv")),

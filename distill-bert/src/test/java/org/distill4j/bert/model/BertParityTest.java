@@ -103,6 +103,28 @@ class BertParityTest {
     }
 
     @Test
+    void sequenceClassificationLossSkipsUnlabelledRows() {
+        ModelGraph g = model(BertHead.SEQUENCE_CLASSIFICATION, 3, "sequence");
+        Map<String, INDArray> out = g.output(batch("labels_sequence_partial", "labels"), List.of("logits", "loss"));
+        Map<String, INDArray> expected = fixtures.folder("expected");
+        // PyTorch's cross_entropy with ignore_index=-100: the mean over the two labelled rows
+        assertClose(expected.get("sequence_loss_partial"), out.get("loss"), "loss");
+        assertTrue(Math.abs(expected.get("sequence_loss_partial").getDouble(0) - expected.get("sequence_loss").getDouble(0)) > 1e-3,
+                "the fixture's partial loss must differ from the full one, or this test shows nothing");
+    }
+
+    @Test
+    void aBatchWithoutLabelsHasZeroHardLoss() {
+        // PyTorch's mean over no rows is NaN; a transfer-set batch may hold no labelled row, and must add nothing
+        ModelGraph g = model(BertHead.SEQUENCE_CLASSIFICATION, 3, "sequence");
+        Batch b = batch("labels_sequence", "labels");
+        Map<String, INDArray> fields = new LinkedHashMap<>(b.fields());
+        fields.put("labels", org.nd4j.linalg.factory.Nd4j.createFromArray(-100, -100, -100));
+        double loss = g.output(new Batch(fields), List.of("loss")).get("loss").getDouble(0);
+        assertTrue(loss == 0.0, "loss " + loss);
+    }
+
+    @Test
     void multiLabelHead() {
         ModelGraph g = model(BertHead.MULTI_LABEL, 4, "multi_label");
         Map<String, INDArray> out = g.output(batch("labels_multi_label", "labels"), List.of("logits", "loss"));

@@ -64,7 +64,14 @@ class BertTrainingTest {
         return new Batch(Map.of("input_ids", Nd4j.createFromArray(ids), "token_type_ids", Nd4j.createFromArray(types),
                 "attention_mask", Nd4j.createFromArray(mask), "labels", Nd4j.createFromArray(labels),
                 "token_labels", Nd4j.createFromArray(tokenLabels), "start_positions", Nd4j.createFromArray(start),
-                "end_positions", Nd4j.createFromArray(end)));
+                "end_positions", Nd4j.createFromArray(end), "partial_labels", partial(labels)));
+    }
+
+    /** The labels with the second example unlabelled (-100), as a transfer set's row. */
+    private static INDArray partial(int[] labels) {
+        int[] p = labels.clone();
+        p[Math.min(1, p.length - 1)] = -100;
+        return Nd4j.createFromArray(p);
     }
 
     /** Double-precision gradient check of every parameter reached by the graph, for one head. */
@@ -99,6 +106,7 @@ class BertTrainingTest {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         try {
             gradientCheck(BertHead.SEQUENCE_CLASSIFICATION, 3, null);
+            gradientCheck(BertHead.SEQUENCE_CLASSIFICATION, 3, "partial_labels"); // the unlabelled row is skipped
             gradientCheck(BertHead.TOKEN_CLASSIFICATION, 3, "token_labels");
             gradientCheck(BertHead.QUESTION_ANSWERING, 0, null);
         } finally {

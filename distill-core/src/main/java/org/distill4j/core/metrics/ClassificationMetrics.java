@@ -40,10 +40,22 @@ public final class ClassificationMetrics {
         return (student, state) -> Map.of("accuracy", accuracy(student.predictLogits(dev, batchSize), labels));
     }
 
-    /** The label field of a whole example set, [N]. */
+    /**
+     * The label field of a whole example set, [N].
+     *
+     * @throws IllegalArgumentException when some examples are unlabelled (a negative class index such as -100): a
+     *                                  scored set needs every label
+     */
     public static INDArray allLabels(ExampleSet data, String labelField) {
         int[] all = java.util.stream.IntStream.range(0, data.size()).toArray();
-        return data.batch(all).get(labelField).reshape(-1);
+        INDArray labels = data.batch(all).get(labelField).reshape(-1);
+        long unlabelled = labels.dataType().isIntType() ? labels.lt(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT64)
+                .sumNumber().longValue() : 0;
+        if (unlabelled > 0) {
+            throw new IllegalArgumentException(unlabelled + " of " + labels.length() + " examples have no label "
+                    + "(class index < 0): accuracy and F1 need a fully labelled set");
+        }
+        return labels;
     }
 
     /** Accuracy of a model on a labelled set. */

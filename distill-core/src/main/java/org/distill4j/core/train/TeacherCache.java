@@ -65,8 +65,14 @@ abstract class TeacherCache {
         return new Disk(root.resolve(key(teacher, names, data)), maxBytes);
     }
 
-    /** SHA-256 of the teacher's parameters and adaptor, the output names and every example's fields. */
+    /**
+     * SHA-256 of the teacher's parameters and adaptor, the output names and every example's fields but the gold
+     * labels: the teacher's outputs do not depend on them (probability_shift applies after the cache), so the same
+     * mails with labels added or removed (e.g. a transfer set with fewer labels) share one cache.
+     */
     static String key(ModelGraph teacher, List<String> names, ExampleSet data) {
+        String labelsField = teacher.adaptor().labels() == null ? null
+                : teacher.adaptor().inputs().get(teacher.adaptor().labels());
         MessageDigest digest = sha256();
         for (String p : teacher.parameterNames().stream().sorted().toList()) {
             digest.update(p.getBytes(StandardCharsets.UTF_8));
@@ -77,6 +83,9 @@ abstract class TeacherCache {
         for (int from = 0; from < data.size(); from += 256) {
             int[] idx = java.util.stream.IntStream.range(from, Math.min(data.size(), from + 256)).toArray();
             new TreeMap<>(data.batch(idx).fields()).forEach((field, value) -> {
+                if (field.equals(labelsField)) {
+                    return;
+                }
                 digest.update(field.getBytes(StandardCharsets.UTF_8));
                 digest.update(Nd4j.toNpyByteArray(value));
             });

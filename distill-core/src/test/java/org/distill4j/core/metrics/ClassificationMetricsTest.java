@@ -2,6 +2,12 @@ package org.distill4j.core.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.distill4j.core.data.Batch;
+import org.distill4j.core.data.ExampleSet;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,5 +28,24 @@ class ClassificationMetricsTest {
         assertEquals(5.0 / 7.0, ClassificationMetrics.accuracy(logits, gold), 1e-12);
         assertEquals(0.0, ClassificationMetrics.f1(Nd4j.createFromArray(new float[][]{{1, 0}}), Nd4j.createFromArray(0), 1),
                 1e-12, "a class neither predicted nor present scores 0");
+    }
+
+    @Test
+    void scoringASetWithUnlabelledExamplesIsAnError() {
+        // a transfer set's unlabelled rows (-100) would silently count as wrong answers
+        ExampleSet partial = new ExampleSet() {
+            @Override
+            public int size() {
+                return 3;
+            }
+
+            @Override
+            public Batch batch(int[] indices) {
+                return new Batch(Map.of("labels", Nd4j.createFromArray(1, -100, 0)));
+            }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ClassificationMetrics.allLabels(partial, "labels"));
+        assertTrue(e.getMessage().contains("1 of 3 examples have no label"), e.getMessage());
     }
 }

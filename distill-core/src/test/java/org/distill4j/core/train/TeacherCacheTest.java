@@ -17,7 +17,9 @@ import org.distill4j.core.config.TrainingConfig;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.support.Runs;
 import org.distill4j.core.support.SyntheticTask;
+import org.distill4j.core.data.InMemoryExamples;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Teacher outputs cached on disk: same weights as no cache, no teacher forward once cached, invalidation, budget. */
@@ -73,6 +75,22 @@ class TeacherCacheTest {
         String key = TeacherCache.key(teacher, List.of("logits"), Runs.data());
         assertEquals(key, TeacherCache.key(teacher, List.of("logits"), Runs.data()));
         assertNotEquals(key, TeacherCache.key(teacher, List.of("logits"), SyntheticTask.generate(40, 11, 23)));
+        // the gold labels are not part of the key: teacher outputs do not depend on them, so a copy of the data with
+        // labels changed (a transfer set with fewer labels) reuses the cache; any other field changes the key
+        InMemoryExamples data = Runs.data();
+        int[] shifted = data.column("label").toIntVector();
+        for (int i = 0; i < shifted.length; i++) {
+            shifted[i] = (shifted[i] + 1) % SyntheticTask.CLASSES;
+        }
+        INDArray otherLabels = org.nd4j.linalg.factory.Nd4j.createFromArray(shifted);
+        java.util.Map<String, INDArray> relabelled = new java.util.HashMap<>();
+        java.util.Map<String, INDArray> otherInputs = new java.util.HashMap<>();
+        for (String f : data.batch(new int[]{0}).fields().keySet()) {
+            relabelled.put(f, f.equals("label") ? otherLabels : data.column(f));
+            otherInputs.put(f, f.equals("label") ? data.column(f) : data.column(f).dup().addi(1));
+        }
+        assertEquals(key, TeacherCache.key(teacher, List.of("logits"), new InMemoryExamples(relabelled)));
+        assertNotEquals(key, TeacherCache.key(teacher, List.of("logits"), new InMemoryExamples(otherInputs)));
         ModelGraph changed = new ModelGraph(teacher.sd().dup(), teacher.adaptor());
         changed.sd().getArrForVarName("cls/W").addi(0.5);
         assertNotEquals(key, TeacherCache.key(changed, List.of("logits"), Runs.data()));

@@ -29,6 +29,7 @@ import org.distill4j.core.train.OpenMpSettings;
 import org.distill4j.core.train.NonFiniteLossException;
 import org.distill4j.core.train.TrainingOutOfMemoryException;
 import org.distill4j.examples.bench.DistillBenchmark;
+import org.distill4j.examples.run.PairedComparison;
 import org.distill4j.examples.run.RunReport;
 import org.distill4j.examples.run.RunSpec;
 import org.distill4j.examples.run.TaskRun;
@@ -44,7 +45,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "distill", mixinStandardHelpOptions = true, versionProvider = DistillCli.Version.class,
         description = "Knowledge distillation of BERT models on the JVM.",
         subcommands = {DistillCli.PrepareData.class, DistillCli.Validate.class, DistillCli.FineTune.class, DistillCli.Distill.class,
-                DistillCli.Evaluate.class, DistillCli.Report.class, DistillCli.Summarize.class, DistillCli.Bench.class, CommandLine.HelpCommand.class},
+                DistillCli.Evaluate.class, DistillCli.Compare.class, DistillCli.Report.class, DistillCli.Summarize.class, DistillCli.Bench.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the work failed", "2:bad input (usage, configuration or data)", "3:I/O failure"})
 public final class DistillCli {
@@ -237,10 +238,36 @@ public final class DistillCli {
             + "split.")
     static final class Evaluate extends RunCommand {
         @Option(names = "--model", required = true, description = "exported model folder") Path model;
+        @Option(names = "--predictions", paramLabel = "FILE", description = "also write the per-example predictions "
+                + "here (TSV, as a run folder's predictions.tsv, for compare)") Path predictions;
 
         @Override
-        Map<String, Object> act(TaskRun run) {
-            return run.evaluateExported(model);
+        Map<String, Object> act(TaskRun run) throws Exception {
+            return run.evaluateExported(model, predictions);
+        }
+    }
+
+    @Command(name = "compare", description = "Paired comparison of runs on the same test split, from their "
+            + "predictions.tsv: accuracy of each, the mails only one of them gets right, and the exact McNemar p-value "
+            + "(is the difference more than chance?). Give pairs: RUN_A RUN_B [RUN_A2 RUN_B2 ...], e.g. a KD run and "
+            + "its no-KD twin for each seed; with several pairs it also prints the mean difference.")
+    static final class Compare implements Callable<Integer> {
+        @Parameters(arity = "2..*", paramLabel = "RUN_DIR", description = "run folders (or predictions files), in pairs")
+        List<Path> runs;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (runs.size() % 2 != 0) {
+                throw new ConfigException("RUN_DIR", runs.size() + " folders", "an even number: pairs of runs to compare "
+                        + "(A B, then A2 B2, ...)");
+            }
+            List<PairedComparison> pairs = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i += 2) {
+                pairs.add(PairedComparison.of(runs.get(i), runs.get(i + 1)));
+            }
+            spec.commandLine().getOut().print(PairedComparison.markdown(pairs));
+            return 0;
         }
     }
 

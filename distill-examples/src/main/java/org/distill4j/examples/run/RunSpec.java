@@ -70,12 +70,16 @@ public record RunSpec(@JsonProperty("output") String output, @JsonProperty("data
      * @param maxLength  word pieces per example including [CLS]/[SEP] (default 128)
      * @param vocab      the WordPiece vocabulary file (one token per line) of the teacher's tokenizer
      * @param lowerCase  lower-case and strip accents before WordPiece (default true, for uncased models)
+     * @param allowUnlabelled whether training rows may leave the label empty (default false): a transfer set whose
+     *                   unlabelled rows feed only the KD and intermediate losses, for distill with a teacher; dev and
+     *                   test must stay fully labelled
      */
     public record DataSpec(@JsonProperty("train") String train, @JsonProperty("dev") String dev,
                            @JsonProperty("test") String test, @JsonProperty("text") String text,
                            @JsonProperty("text_pair") String textPair, @JsonProperty("label") String label,
                            @JsonProperty("max_length") Integer maxLength, @JsonProperty("vocab") String vocab,
-                           @JsonProperty("lower_case") Boolean lowerCase) {
+                           @JsonProperty("lower_case") Boolean lowerCase,
+                           @JsonProperty("allow_unlabelled") Boolean allowUnlabelled) {
         public DataSpec {
             if (train == null) {
                 throw new ConfigException("data.train", null, "give the training TSV file");
@@ -90,6 +94,7 @@ public record RunSpec(@JsonProperty("output") String output, @JsonProperty("data
                 throw new ConfigException("data.max_length", maxLength, "between 3 and 512 word pieces");
             }
             lowerCase = lowerCase == null ? Boolean.TRUE : lowerCase;
+            allowUnlabelled = allowUnlabelled == null ? Boolean.FALSE : allowUnlabelled;
         }
     }
 

@@ -48,10 +48,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link #distill()} distils an exported teacher into the student. Data, vocabulary and teacher are read and checked
  * when the run is opened, before any training. Each run writes one folder: {@code config.yaml} (the resolved
  * specification), {@code provenance.json} (versions, seed, SHA-256 of the data files and of the teacher),
- * {@code metrics.jsonl}, {@code checkpoints/}, {@code model/} (the exported model), {@code results.json} and
- * {@code plots/*.png}.
+ * {@code metrics.jsonl}, {@code checkpoints/}, {@code model/} (the exported model), {@code results.json},
+ * {@code predictions.tsv} (and {@code teacher_predictions.tsv}: per-example test predictions) and {@code plots/*.png}.
  */
 public final class TaskRun {
+
+    /** The run folder's per-example test predictions of the trained model (see {@link #writePredictions}). */
+    public static final String PREDICTIONS = "predictions.tsv";
+    /** The same for the teacher of a distill run. */
+    public static final String TEACHER_PREDICTIONS = "teacher_predictions.tsv";
 
     private final RunSpec spec;
     private final Path out;
@@ -75,8 +80,9 @@ public final class TaskRun {
             rb.textB(d.textPair());
         }
         TsvClassificationReader reader = rb.build();
-        this.train = reader.read(existing("data.train", d.train()));
-        TsvClassificationReader same = reader.withLabels(train.labelVocabulary()); // dev/test use train's label ids
+        this.train = reader.withUnlabelledAllowed(d.allowUnlabelled()).read(existing("data.train", d.train()));
+        TsvClassificationReader same = reader.withLabels(train.labelVocabulary()); // dev/test use train's label ids,
+                                                                                  // and are fully labelled
         this.dev = d.dev() == null ? null : same.read(existing("data.dev", d.dev()));
         this.test = d.test() == null ? null : same.read(existing("data.test", d.test()));
     }
@@ -183,6 +189,7 @@ public final class TaskRun {
             }
             start = parameters(probe);
         }
+        requireLabels("fine-tune");
         Distiller trainer = configure(BasicTrainer.builder(), "fine-tune").student(definition).initialWeights(start).build();
         return finish(trainer, trainer.train(train), "fine-tune", null);
     }
@@ -223,6 +230,9 @@ public final class TaskRun {
             BertInitializer.fromTeacherLayers(teacher, probe, s.initFromTeacherLayers());
             start = parameters(probe);
         }
+        if (spec.distiller().equals("trainer")) {
+            requireLabels("distiller: trainer");
+        }
         Distiller.Builder<? extends Distiller> b = distillerBuilder(teacher);
         Distiller distiller = configure(b, "distill").student(definition).initialWeights(start).build();
         return finish(distiller, distiller.train(train), "distill", teacher);
@@ -239,9 +249,13 @@ public final class TaskRun {
         RunSpec.TeacherSource t = spec.teacher();
         ModelGraph teacher = t != null && t.model() != null ? loadTeacher() : null;
         if (teacher != null && spec.student() != null) {
+            if (spec.distiller().equals("trainer")) {
+                requireLabels("distiller: trainer");
+            }
             distillerBuilder(teacher).trainingConfig(spec.training()).distillationConfig(spec.distillation())
                     .student(classifier(studentSize())).build();
         } else if (t != null && t.config() != null) {
+            requireLabels("fine-tune");
             BasicTrainer.builder().trainingConfig(spec.training()).student(classifier(t.config())).build();
         } else { // nothing to build: resolve the optimizer and schedule names as a distiller would
             org.distill4j.core.registry.Registries r = org.distill4j.core.registry.Registries.defaults();
@@ -275,6 +289,16 @@ public final class TaskRun {
                     + ": distil a teacher fine-tuned on these labels");
         }
         return teacher;
+    }
+
+    /** Labels-only training learns nothing from unlabelled rows: reject them instead of wasting updates on them. */
+    private void requireLabels(String what) {
+        int unlabelled = train.numUnlabelled();
+        if (unlabelled > 0) {
+            throw new ConfigException("data.allow_unlabelled", true, what + " learns from labels only, and "
+                    + unlabelled + " of " + train.size() + " rows of " + spec.data().train() + " have none: train on "
+                    + "the labelled rows, or distil (distiller: general or basic) to use the unlabelled ones");
+        }
     }
 
     private static RunSpec.ModelSize presetSize(String name) {
@@ -324,9 +348,9 @@ public final class TaskRun {
         ModelGraph model = distiller.trainedModel();
         results.put("parameters", model.parameterCount());
         if (test != null) {
-            results.put("test", evaluate(model, test));
+            results.put("test", evaluate(model, test, out.resolve(PREDICTIONS)));
             if (teacher != null) {
-                results.put("teacher_test", evaluate(teacher, test));
+                results.put("teacher_test", evaluate(teacher, test, out.resolve(TEACHER_PREDICTIONS)));
                 results.put("teacher_parameters", teacher.parameterCount());
             }
         }
@@ -354,8 +378,12 @@ public final class TaskRun {
         return results;
     }
 
-    /** Evaluates an exported model on the test split (or dev, when there is no test split). */
-    public Map<String, Object> evaluateExported(Path model) {
+    /**
+     * Evaluates an exported model on the test split (or dev, when there is no test split).
+     *
+     * @param predictions where to write its per-example predictions (see {@link #PREDICTIONS}), or null
+     */
+    public Map<String, Object> evaluateExported(Path model, Path predictions) throws IOException {
         TaskDataset data = test != null ? test : dev;
         if (data == null) {
             throw new ConfigException("data.test", null, "evaluate needs a test or dev file in the run's data");
@@ -363,16 +391,25 @@ public final class TaskRun {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.toString());
         r.put("split", test != null ? "test" : "dev");
-        r.putAll(evaluate(ExportedModel.load(model), data));
+        r.putAll(evaluate(ExportedModel.load(model), data, predictions));
+        if (predictions != null) {
+            r.put("predictions", predictions.toString());
+        }
         return r;
     }
 
-    /** Accuracy, F1 of the second label (e.g. spam, when labels sort as ham, spam), macro F1 and samples/s. */
-    static Map<String, Object> evaluate(ModelGraph model, TaskDataset data) {
+    /**
+     * Accuracy, F1 of the second label (e.g. spam, when labels sort as ham, spam), macro F1 and samples/s; writes the
+     * per-example predictions to {@code predictions} unless it is null.
+     */
+    static Map<String, Object> evaluate(ModelGraph model, TaskDataset data, Path predictions) throws IOException {
         INDArray gold = ClassificationMetrics.allLabels(data, TaskDataset.LABELS);
         long start = System.nanoTime();
         INDArray logits = model.predictLogits(data, 64);
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (predictions != null) {
+            writePredictions(predictions, data, logits);
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("examples", data.size());
         m.put("accuracy", ClassificationMetrics.accuracy(logits, gold));
@@ -382,6 +419,32 @@ public final class TaskRun {
         m.put("macro_f1", ClassificationMetrics.macroF1(logits, gold));
         m.put("samples_per_s", data.size() / seconds);
         return m;
+    }
+
+    /**
+     * Writes one line per example: its 0-based index in the file, its id (file:line), gold and predicted label and the
+     * predicted probability of each label (softmax of the logits), for paired comparisons of runs
+     * ({@link PairedComparison}).
+     */
+    static void writePredictions(Path file, TaskDataset data, INDArray logits) throws IOException {
+        List<String> labels = data.labelVocabulary();
+        INDArray probabilities = org.nd4j.linalg.ops.transforms.Transforms.softmax(logits.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), true);
+        List<String> lines = new ArrayList<>(data.size() + 1);
+        StringBuilder header = new StringBuilder("index\tid\tgold\tpredicted");
+        labels.forEach(l -> header.append("\tp_").append(l));
+        lines.add(header.toString());
+        for (int i = 0; i < data.size(); i++) {
+            int g = ((org.distill4j.bert.data.Label.ClassIndex) data.example(i).label()).index();
+            int p = probabilities.getRow(i).argMax().getInt(0);
+            StringBuilder line = new StringBuilder().append(i).append('\t').append(data.example(i).id()).append('\t')
+                    .append(labels.get(g)).append('\t').append(labels.get(p));
+            for (int c = 0; c < labels.size(); c++) {
+                line.append('\t').append(String.format(java.util.Locale.ROOT, "%.6f", probabilities.getDouble(i, c)));
+            }
+            lines.add(line.toString());
+        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.write(file, lines, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private Map<String, Object> provenance(ModelGraph teacher) throws IOException {

@@ -110,9 +110,52 @@ class DistillCliTest {
         assertEquals(org.distill4j.core.Versions.distill4j(), provenance.path("distill4j").asText());
         assertTrue(provenance.path("nd4j").asText().startsWith("1."), provenance.toString());
 
-        Result ev = cli("evaluate", studentRun.toString(), "--model", dir.resolve("student/model").toString());
+        // A transfer set with three rows in four unlabelled: KD learns from all of them, the hard labels from the rest
+        List<String> transfer = new ArrayList<>(Files.readAllLines(dir.resolve("train.tsv")));
+        for (int i = 1; i < transfer.size(); i++) {
+            if (i % 4 != 0) {
+                transfer.set(i, transfer.get(i).substring(0, transfer.get(i).indexOf('\t') + 1));
+            }
+        }
+        Files.write(dir.resolve("transfer.tsv"), transfer);
+        Path semiRun = runFile("semi.yaml", String.format("""
+                teacher: {model: %s}
+                student: {size: {layers: 1, hidden: 32, heads: 2, intermediate: 64}}
+                distiller: general
+                training: {num_epochs: 8, batch_size: 16, seed: 2, optimizer: {name: adamw, learning_rate: 3.0e-3}}
+                distillation: {temperature: 1, hard_label_weight: 1}
+                """, teacherOut.resolve("model")));
+        String transferData = "--set=data.train=" + dir.resolve("transfer.tsv");
+        Result strict = cli("distill", semiRun.toString(), transferData);
+        assertEquals(2, strict.code(), strict.err());
+        assertTrue(strict.err().contains("transfer.tsv line 2") && strict.err().contains("data.allow_unlabelled"), strict.err());
+        Result semi = cli("distill", semiRun.toString(), transferData, "--set", "data.allow_unlabelled=true");
+        assertEquals(0, semi.code(), semi.err());
+        JsonNode semiResults = new ObjectMapper().readTree(dir.resolve("semi/results.json").toFile());
+        assertTrue(semiResults.path("test").path("accuracy").asDouble() > 0.8, semiResults.toString());
+        assertTrue(Files.readString(dir.resolve("semi/metrics.jsonl")).contains("hard_label:loss"));
+        Result labelsOnly = cli("distill", semiRun.toString(), transferData, "--set", "data.allow_unlabelled=true",
+                "--set", "distiller=trainer", "--set", "output=" + dir.resolve("semi-trainer"));
+        assertEquals(2, labelsOnly.code(), labelsOnly.err());
+        assertTrue(labelsOnly.err().contains("data.allow_unlabelled") && labelsOnly.err().contains("72 of 96 rows"),
+                labelsOnly.err());
+
+        Result ev = cli("evaluate", studentRun.toString(), "--model", dir.resolve("student/model").toString(),
+                "--predictions", dir.resolve("again.tsv").toString());
         assertEquals(0, ev.code(), ev.err());
         assertTrue(ev.out().contains("accuracy"), ev.out());
+        List<String> predictions = Files.readAllLines(dir.resolve("student/predictions.tsv"));
+        assertEquals("index\tid\tgold\tpredicted\tp_neg\tp_pos", predictions.get(0));
+        assertEquals(33, predictions.size(), "a header and the 32 test examples");
+        assertEquals(predictions, Files.readAllLines(dir.resolve("again.tsv")), "evaluate writes the run's predictions");
+        assertEquals(33, Files.readAllLines(dir.resolve("student/teacher_predictions.tsv")).size());
+
+        Result compare = cli("compare", dir.resolve("student").toString(), dir.resolve("semi").toString());
+        assertEquals(0, compare.code(), compare.err());
+        assertTrue(compare.out().contains("| student | semi |") && compare.out().contains("McNemar p"), compare.out());
+        Result odd = cli("compare", dir.resolve("student").toString(), dir.resolve("semi").toString(), teacherOut.toString());
+        assertEquals(2, odd.code());
+        assertTrue(odd.err().contains("pairs"), odd.err());
 
         Result report = cli("report", teacherOut.toString(), dir.resolve("student").toString(),
                 "--plots", dir.resolve("report").toString());
@@ -152,7 +195,7 @@ class DistillCliTest {
         assertEquals(2, usage.code());
         Result help = cli("--help");
         assertEquals(0, help.code());
-        for (String c : List.of("prepare-data", "validate", "fine-tune", "distill", "evaluate", "report", "summarize", "bench", "Exit codes")) {
+        for (String c : List.of("prepare-data", "validate", "fine-tune", "distill", "evaluate", "compare", "report", "summarize", "bench", "Exit codes")) {
             assertTrue(help.out().contains(c), c + " missing from --help:\n" + help.out());
         }
     }
