@@ -418,7 +418,32 @@ public final class TaskRun {
         }
         m.put("macro_f1", ClassificationMetrics.macroF1(logits, gold));
         m.put("samples_per_s", data.size() / seconds);
+        String warning = collapseWarning(logits, gold, data.labelVocabulary());
+        if (warning != null) {
+            m.put("warning", warning);
+            System.err.println("warning: " + warning);
+        }
         return m;
+    }
+
+    /**
+     * A warning when the model gives every example the same label although the gold labels differ: training collapsed
+     * to one class (e.g. KD without hard labels at too high a learning rate), which accuracy alone hides on an
+     * imbalanced split. Null otherwise.
+     *
+     * @param logits [N, C]
+     * @param gold   [N] class indices
+     */
+    static String collapseWarning(INDArray logits, INDArray gold, List<String> labels) {
+        int[] predicted = logits.argMax(1).toIntVector();
+        int[] g = gold.toIntVector();
+        boolean onePrediction = java.util.Arrays.stream(predicted).distinct().count() == 1;
+        boolean severalGold = java.util.Arrays.stream(g).distinct().count() > 1;
+        if (!onePrediction || !severalGold) {
+            return null;
+        }
+        return "the model predicts '" + labels.get(predicted[0]) + "' for all " + predicted.length + " examples: "
+                + "training collapsed to one class (lower the learning rate, or add hard labels)";
     }
 
     /**
@@ -465,8 +490,54 @@ public final class TaskRun {
         if (spec.teacher() != null && spec.teacher().model() != null) {
             p.put("teacher_model_sha256", sha256(Path.of(spec.teacher().model()).resolve("model.sdz")));
         }
+        Map<String, Object> git = gitState(Path.of(""));
+        if (git != null) {
+            p.put("working_directory_git", git);
+        }
         p.put("created", java.time.Instant.now().toString());
         return p;
+    }
+
+    /**
+     * The commit checked out in {@code dir} and whether tracked files differ from it ({@code git rev-parse HEAD},
+     * {@code git status --porcelain --untracked-files=no}), or null when it is not a git work tree or git is not
+     * installed. For runs started from a clone of this repository (bin/distill) it names the code that ran, unless the
+     * classes were built from other sources.
+     */
+    static Map<String, Object> gitState(Path dir) {
+        try {
+            String commit = git(dir, "rev-parse", "HEAD");
+            String status = git(dir, "status", "--porcelain", "--untracked-files=no");
+            if (commit == null || status == null) {
+                return null;
+            }
+            Map<String, Object> g = new LinkedHashMap<>();
+            g.put("commit", commit.strip());
+            g.put("dirty", !status.isBlank());
+            return g;
+        } catch (IOException e) {
+            return null; // no git on the PATH
+        }
+    }
+
+    private static String git(Path dir, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("git", "-C", dir.toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
+        try {
+            p.getOutputStream().close();
+            p.getErrorStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                return null;
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            return null;
+        }
     }
 
     private static String sha256(Path file) throws IOException {
