@@ -178,6 +178,7 @@ public final class TaskRun {
             throw new ConfigException("teacher.config", null, "fine-tune needs the teacher's size: "
                     + "{layers: 12, hidden: 768, heads: 12, intermediate: 3072} for BERT-base");
         }
+        requireLabels("fine-tune"); // before the checkpoint is read
         BertModel definition = classifier(t.config());
         Map<String, INDArray> start = Map.of();
         if (t.tfCheckpoint() != null) {
@@ -189,7 +190,6 @@ public final class TaskRun {
             }
             start = parameters(probe);
         }
-        requireLabels("fine-tune");
         Distiller trainer = configure(BasicTrainer.builder(), "fine-tune").student(definition).initialWeights(start).build();
         return finish(trainer, trainer.train(train), "fine-tune", null);
     }
@@ -218,6 +218,9 @@ public final class TaskRun {
             throw new ConfigException("teacher.model", null, "distill needs an exported teacher folder (fine-tune writes "
                     + "one to its output/model)");
         }
+        if (spec.distiller().equals("trainer")) {
+            requireLabels("distiller: trainer"); // before the teacher is loaded
+        }
         ModelGraph teacher = loadTeacher();
         RunSpec.StudentSpec s = spec.student();
         if (s == null) {
@@ -229,9 +232,6 @@ public final class TaskRun {
             ModelGraph probe = ModelGraph.create(definition, spec.training().seed());
             BertInitializer.fromTeacherLayers(teacher, probe, s.initFromTeacherLayers());
             start = parameters(probe);
-        }
-        if (spec.distiller().equals("trainer")) {
-            requireLabels("distiller: trainer");
         }
         Distiller.Builder<? extends Distiller> b = distillerBuilder(teacher);
         Distiller distiller = configure(b, "distill").student(definition).initialWeights(start).build();
@@ -523,10 +523,9 @@ public final class TaskRun {
     private static String git(Path dir, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("git", "-C", dir.toAbsolutePath().toString()));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             p.getOutputStream().close();
-            p.getErrorStream().close();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
                 p.destroyForcibly();
