@@ -66,6 +66,10 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
         this.separator = separator;
         this.columns = columns;
         this.allowUnlabelled = allowUnlabelled;
+        if (allowUnlabelled && type != TaskType.CLASSIFICATION) {
+            throw new ConfigException("allow_unlabelled", true, "only single-label classification data may have "
+                    + "unlabelled rows; this reader is " + type);
+        }
     }
 
     /**
@@ -101,10 +105,6 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
      * @return a new reader
      */
     public TsvClassificationReader withUnlabelledAllowed(boolean allow) {
-        if (allow && type != TaskType.CLASSIFICATION) {
-            throw new ConfigException("allow_unlabelled", true, "only single-label classification data may have "
-                    + "unlabelled rows; this reader is " + type);
-        }
         return new TsvClassificationReader(tokenizer, textA, textB, label, type, labels, separator, columns, allow);
     }
 
@@ -420,10 +420,6 @@ public final class TsvClassificationReader implements DatasetReader<TaskDataset>
                         throw new ConfigException("columns", columns.toString(), "must include '" + c + "'");
                     }
                 }
-            }
-            if (allowUnlabelled && type != TaskType.CLASSIFICATION) {
-                throw new ConfigException("allow_unlabelled", true, "only single-label classification data may have "
-                        + "unlabelled rows; this reader is " + type);
             }
             return new TsvClassificationReader(tokenizer, textA, textB, label, type, labels, separator, columns,
                     allowUnlabelled);

@@ -218,9 +218,7 @@ public final class TaskRun {
             throw new ConfigException("teacher.model", null, "distill needs an exported teacher folder (fine-tune writes "
                     + "one to its output/model)");
         }
-        if (spec.distiller().equals("trainer")) {
-            requireLabels("distiller: trainer"); // before the teacher is loaded
-        }
+        requireLabelsForTrainer(); // before the teacher is loaded
         ModelGraph teacher = loadTeacher();
         RunSpec.StudentSpec s = spec.student();
         if (s == null) {
@@ -249,9 +247,7 @@ public final class TaskRun {
         RunSpec.TeacherSource t = spec.teacher();
         ModelGraph teacher = t != null && t.model() != null ? loadTeacher() : null;
         if (teacher != null && spec.student() != null) {
-            if (spec.distiller().equals("trainer")) {
-                requireLabels("distiller: trainer");
-            }
+            requireLabelsForTrainer();
             distillerBuilder(teacher).trainingConfig(spec.training()).distillationConfig(spec.distillation())
                     .student(classifier(studentSize())).build();
         } else if (t != null && t.config() != null) {
@@ -289,6 +285,13 @@ public final class TaskRun {
                     + ": distil a teacher fine-tuned on these labels");
         }
         return teacher;
+    }
+
+    /** A distill run with {@code distiller: trainer} (the no-KD twin) trains on labels only. */
+    private void requireLabelsForTrainer() {
+        if (spec.distiller().equals("trainer")) {
+            requireLabels("distiller: trainer");
+        }
     }
 
     /** Labels-only training learns nothing from unlabelled rows: reject them instead of wasting updates on them. */
