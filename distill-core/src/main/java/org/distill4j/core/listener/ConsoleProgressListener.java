@@ -1,5 +1,7 @@
 package org.distill4j.core.listener;
 
+import java.io.PrintStream;
+import java.text.DecimalFormat;
 import java.util.Map;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -14,24 +16,38 @@ import org.distill4j.core.train.TrainingContext;
  */
 public final class ConsoleProgressListener implements TrainingListener {
 
+    /** Width of a progress line when the output is not a terminal, in characters. */
+    static final int PLAIN_LINE_WIDTH = 160;
+
     private final String task;
+    private final PrintStream out;
+    private final boolean terminal;
     private ProgressBar bar;
     private long startNanos;
     private long startStep;
 
     /** @param task the label in front of the bar, e.g. "distill" */
     public ConsoleProgressListener(String task) {
+        this(task, System.out, System.console() != null);
+    }
+
+    /** Writes to {@code out}, redrawing in place only when {@code terminal} (for tests and embedding). */
+    ConsoleProgressListener(String task, PrintStream out, boolean terminal) {
         this.task = task;
+        this.out = out;
+        this.terminal = terminal;
     }
 
     @Override
     public void onRunStart(TrainingContext ctx) {
         ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(task).setInitialMax(ctx.state().totalSteps())
-                .setStyle(ProgressBarStyle.ASCII).setUnit(" updates", 1).showSpeed()
+                .setStyle(ProgressBarStyle.ASCII).setUnit(" updates", 1).showSpeed(new DecimalFormat("0.00"))
                 .startsFrom(ctx.state().step(), java.time.Duration.ZERO);
-        if (System.console() == null) {
-            // Not a terminal (CI, a log file, a notebook): a line every 10 s instead of redrawing in place.
-            builder.setConsumer(new DelegatingProgressBarConsumer(System.out::println)).setUpdateIntervalMillis(10_000);
+        if (!terminal) {
+            // Not a terminal (CI, a log file, a notebook): a line every 10 s instead of redrawing in place, as wide as
+            // the line needs (the library's 80-column default cut off the loss, examples/s and epoch).
+            builder.setConsumer(new DelegatingProgressBarConsumer(out::println, PLAIN_LINE_WIDTH))
+                    .setUpdateIntervalMillis(10_000);
         } else {
             builder.setUpdateIntervalMillis(500);
         }
@@ -57,14 +73,14 @@ public final class ConsoleProgressListener implements TrainingListener {
     public void onEvaluation(TrainingContext ctx, Map<String, Double> metrics) {
         StringBuilder sb = new StringBuilder();
         metrics.forEach((k, v) -> sb.append(String.format(" %s=%.4f", k, v)));
-        System.out.println(System.lineSeparator() + "[" + task + "] evaluation at update " + ctx.state().step() + ":" + sb);
+        out.println(System.lineSeparator() + "[" + task + "] evaluation at update " + ctx.state().step() + ":" + sb);
     }
 
     @Override
     public void onRunEnd(TrainingContext ctx) {
         closeBar();
         if (ctx.stopReason() != null) {
-            System.out.println("[" + task + "] stopped: " + ctx.stopReason());
+            out.println("[" + task + "] stopped: " + ctx.stopReason());
         }
     }
 
