@@ -1,13 +1,8 @@
 package org.distill4j.examples.run;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +22,9 @@ import org.distill4j.core.checkpoint.CheckpointFormatException;
 import org.distill4j.core.checkpoint.CheckpointIO;
 import org.distill4j.core.checkpoint.ExportedModel;
 import org.distill4j.core.checkpoint.FolderLock;
-import org.distill4j.core.Versions;
 import org.distill4j.core.config.ConfigException;
 import org.distill4j.core.config.ConfigIO;
 import org.distill4j.core.config.TrainingConfig;
-import org.distill4j.core.graph.ModelDefinition;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.listener.ConsoleProgressListener;
 import org.distill4j.core.metrics.ClassificationMetrics;
@@ -41,7 +34,6 @@ import org.distill4j.core.train.Distiller;
 import org.distill4j.core.train.GeneralDistiller;
 import org.distill4j.core.train.TrainingResult;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Runs what a {@link RunSpec} describes on a TSV text-classification task: {@link #fineTune()} trains a teacher,
@@ -53,7 +45,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class TaskRun {
 
-    /** The run folder's per-example test predictions of the trained model (see {@link #writePredictions}). */
+    /** The run folder's per-example test predictions of the trained model (see {@link SplitEvaluation#writePredictions}). */
     public static final String PREDICTIONS = "predictions.tsv";
     /** The same for the teacher of a distill run. */
     public static final String TEACHER_PREDICTIONS = "teacher_predictions.tsv";
@@ -351,14 +343,15 @@ public final class TaskRun {
         ModelGraph model = distiller.trainedModel();
         results.put("parameters", model.parameterCount());
         if (test != null) {
-            results.put("test", evaluate(model, test, out.resolve(PREDICTIONS)));
+            results.put("test", SplitEvaluation.evaluate(model, test, out.resolve(PREDICTIONS)));
             if (teacher != null) {
-                results.put("teacher_test", evaluate(teacher, test, out.resolve(TEACHER_PREDICTIONS)));
+                results.put("teacher_test",
+                        SplitEvaluation.evaluate(teacher, test, out.resolve(TEACHER_PREDICTIONS)));
                 results.put("teacher_parameters", teacher.parameterCount());
             }
         }
         ConfigIO.write(out.resolve("results.json"), results);
-        ConfigIO.write(out.resolve("provenance.json"), provenance(teacher));
+        ConfigIO.write(out.resolve("provenance.json"), RunProvenance.of(spec));
         RunPlots.write(out.resolve("metrics.jsonl"), out.resolve("plots"));
         if (results.get("teacher_test") instanceof Map<?, ?> t && results.get("test") instanceof Map<?, ?> st) {
             Map<String, Map<String, Double>> quality = new LinkedHashMap<>();
@@ -394,164 +387,10 @@ public final class TaskRun {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.toString());
         r.put("split", test != null ? "test" : "dev");
-        r.putAll(evaluate(ExportedModel.load(model), data, predictions));
+        r.putAll(SplitEvaluation.evaluate(ExportedModel.load(model), data, predictions));
         if (predictions != null) {
             r.put("predictions", predictions.toString());
         }
         return r;
-    }
-
-    /**
-     * Accuracy, F1 of the second label (e.g. spam, when labels sort as ham, spam), macro F1 and samples/s; writes the
-     * per-example predictions to {@code predictions} unless it is null.
-     */
-    static Map<String, Object> evaluate(ModelGraph model, TaskDataset data, Path predictions) throws IOException {
-        INDArray gold = ClassificationMetrics.allLabels(data, TaskDataset.LABELS);
-        long start = System.nanoTime();
-        INDArray logits = model.predictLogits(data, 64);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (predictions != null) {
-            writePredictions(predictions, data, logits);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("examples", data.size());
-        m.put("accuracy", ClassificationMetrics.accuracy(logits, gold));
-        if (logits.size(1) == 2) {
-            m.put("f1_" + data.labelVocabulary().get(1), ClassificationMetrics.f1(logits, gold, 1));
-        }
-        m.put("macro_f1", ClassificationMetrics.macroF1(logits, gold));
-        m.put("samples_per_s", data.size() / seconds);
-        String warning = collapseWarning(logits, gold, data.labelVocabulary());
-        if (warning != null) {
-            m.put("warning", warning);
-            System.err.println("warning: " + warning);
-        }
-        return m;
-    }
-
-    /**
-     * A warning when the model gives every example the same label although the gold labels differ: training collapsed
-     * to one class (e.g. KD without hard labels at too high a learning rate), which accuracy alone hides on an
-     * imbalanced split. Null otherwise.
-     *
-     * @param logits [N, C]
-     * @param gold   [N] class indices
-     */
-    static String collapseWarning(INDArray logits, INDArray gold, List<String> labels) {
-        int[] predicted = logits.argMax(1).toIntVector();
-        int[] g = gold.toIntVector();
-        boolean onePrediction = java.util.Arrays.stream(predicted).distinct().count() == 1;
-        boolean severalGold = java.util.Arrays.stream(g).distinct().count() > 1;
-        if (!onePrediction || !severalGold) {
-            return null;
-        }
-        return "the model predicts '" + labels.get(predicted[0]) + "' for all " + predicted.length + " examples: "
-                + "training collapsed to one class (lower the learning rate, or add hard labels)";
-    }
-
-    /**
-     * Writes one line per example: its 0-based index in the file, its id (file:line), gold and predicted label and the
-     * predicted probability of each label (softmax of the logits), for paired comparisons of runs
-     * ({@link PairedComparison}).
-     */
-    static void writePredictions(Path file, TaskDataset data, INDArray logits) throws IOException {
-        List<String> labels = data.labelVocabulary();
-        INDArray probabilities = org.nd4j.linalg.ops.transforms.Transforms.softmax(logits.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), true);
-        List<String> lines = new ArrayList<>(data.size() + 1);
-        StringBuilder header = new StringBuilder("index\tid\tgold\tpredicted");
-        labels.forEach(l -> header.append("\tp_").append(l));
-        lines.add(header.toString());
-        for (int i = 0; i < data.size(); i++) {
-            int g = ((org.distill4j.bert.data.Label.ClassIndex) data.example(i).label()).index();
-            int p = probabilities.getRow(i).argMax().getInt(0);
-            StringBuilder line = new StringBuilder().append(i).append('\t').append(data.example(i).id()).append('\t')
-                    .append(labels.get(g)).append('\t').append(labels.get(p));
-            for (int c = 0; c < labels.size(); c++) {
-                line.append('\t').append(String.format(java.util.Locale.ROOT, "%.6f", probabilities.getDouble(i, c)));
-            }
-            lines.add(line.toString());
-        }
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.write(file, lines, java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    private Map<String, Object> provenance(ModelGraph teacher) throws IOException {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("distill4j", Versions.distill4j());
-        p.put("nd4j", Versions.nd4j());
-        p.put("java", System.getProperty("java.version"));
-        p.put("nd4j_backend", Nd4j.getBackend().getClass().getName());
-        p.put("seed", spec.training().seed());
-        Map<String, String> files = new LinkedHashMap<>();
-        RunSpec.DataSpec d = spec.data();
-        for (String f : new String[]{d.train(), d.dev(), d.test(), d.vocab()}) {
-            if (f != null) {
-                files.put(f, sha256(Path.of(f)));
-            }
-        }
-        p.put("sha256", files);
-        if (spec.teacher() != null && spec.teacher().model() != null) {
-            p.put("teacher_model_sha256", sha256(Path.of(spec.teacher().model()).resolve("model.sdz")));
-        }
-        Map<String, Object> git = gitState(Path.of(""));
-        if (git != null) {
-            p.put("working_directory_git", git);
-        }
-        p.put("created", java.time.Instant.now().toString());
-        return p;
-    }
-
-    /**
-     * The commit checked out in {@code dir} and whether tracked files differ from it ({@code git rev-parse HEAD},
-     * {@code git status --porcelain --untracked-files=no}), or null when it is not a git work tree or git is not
-     * installed. For runs started from a clone of this repository (bin/distill) it names the code that ran, unless the
-     * classes were built from other sources.
-     */
-    static Map<String, Object> gitState(Path dir) {
-        try {
-            String commit = git(dir, "rev-parse", "HEAD");
-            String status = git(dir, "status", "--porcelain", "--untracked-files=no");
-            if (commit == null || status == null) {
-                return null;
-            }
-            Map<String, Object> g = new LinkedHashMap<>();
-            g.put("commit", commit.strip());
-            g.put("dirty", !status.isBlank());
-            return g;
-        } catch (IOException e) {
-            return null; // no git on the PATH
-        }
-    }
-
-    private static String git(Path dir, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of("git", "-C", dir.toAbsolutePath().toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                return null;
-            }
-            return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            return null;
-        }
-    }
-
-    private static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

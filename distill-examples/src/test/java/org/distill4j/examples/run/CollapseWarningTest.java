@@ -16,14 +16,15 @@ class CollapseWarningTest {
     void oneAnswerForMixedGoldIsFlagged() {
         var logits = Nd4j.createFromArray(new float[][]{{2, 1}, {3, -1}, {0.5f, 0.4f}});
         assertEquals("the model predicts 'ham' for all 3 examples: training collapsed to one class (lower the learning "
-                + "rate, or add hard labels)", TaskRun.collapseWarning(logits, Nd4j.createFromArray(0, 1, 0), LABELS));
+                        + "rate, or add hard labels)",
+                SplitEvaluation.collapseWarning(logits, Nd4j.createFromArray(0, 1, 0), LABELS));
     }
 
     @Test
     void mixedAnswersOrOneGoldClassAreNot() {
         var mixed = Nd4j.createFromArray(new float[][]{{2, 1}, {-3, 1}});
-        assertNull(TaskRun.collapseWarning(mixed, Nd4j.createFromArray(0, 1), LABELS));
+        assertNull(SplitEvaluation.collapseWarning(mixed, Nd4j.createFromArray(0, 1), LABELS));
         var allHam = Nd4j.createFromArray(new float[][]{{2, 1}, {3, 1}});
-        assertNull(TaskRun.collapseWarning(allHam, Nd4j.createFromArray(0, 0), LABELS), "right on a one-class split");
+        assertNull(SplitEvaluation.collapseWarning(allHam, Nd4j.createFromArray(0, 0), LABELS), "right on a one-class split");
     }
 }

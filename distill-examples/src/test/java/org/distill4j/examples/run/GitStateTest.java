@@ -31,7 +31,7 @@ class GitStateTest {
 
     @Test
     void commitAndDirtyFlagOfTheWorkingDirectory() throws Exception {
-        assertNull(TaskRun.gitState(dir), "not a repository: nothing recorded");
+        assertNull(RunProvenance.gitState(dir), "not a repository: nothing recorded");
         try {
             git("init", "-q");
         } catch (java.io.IOException e) {
@@ -41,13 +41,13 @@ class GitStateTest {
         Files.writeString(dir.resolve("a.txt"), "1");
         git("add", "a.txt");
         git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "second");
-        Map<String, Object> clean = TaskRun.gitState(dir);
+        Map<String, Object> clean = RunProvenance.gitState(dir);
         assertEquals(40, clean.get("commit").toString().length(), clean.toString());
         assertEquals(false, clean.get("dirty"));
         Files.writeString(dir.resolve("untracked.txt"), "x");
-        assertEquals(false, TaskRun.gitState(dir).get("dirty"), "untracked files (e.g. runs/) do not count");
+        assertEquals(false, RunProvenance.gitState(dir).get("dirty"), "untracked files (e.g. runs/) do not count");
         Files.writeString(dir.resolve("a.txt"), "2");
-        assertEquals(true, TaskRun.gitState(dir).get("dirty"));
-        assertEquals(clean.get("commit"), TaskRun.gitState(dir).get("commit"));
+        assertEquals(true, RunProvenance.gitState(dir).get("dirty"));
+        assertEquals(clean.get("commit"), RunProvenance.gitState(dir).get("commit"));
     }
 }
