@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -147,6 +148,32 @@ public final class CheckpointIO {
     }
 
     /**
+     * Deletes all but the {@code keep} newest checkpoints (by step) in a folder; other files are left alone. Only call
+     * it while holding the folder's {@link FolderLock}.
+     *
+     * @return the deleted files, oldest first
+     */
+    public static List<Path> deleteAllButNewest(Path folder, int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep must be >= 1: the newest checkpoint is what a run resumes from; got " + keep);
+        }
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            List<Path> steps = files.filter(p -> STEP_FILE.matcher(p.getFileName().toString()).matches())
+                    .sorted(java.util.Comparator.comparingLong(CheckpointIO::stepOf)).toList();
+            List<Path> old = steps.subList(0, Math.max(0, steps.size() - keep));
+            for (Path p : old) {
+                Files.deleteIfExists(p);
+            }
+            return List.copyOf(old);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete old checkpoints in " + folder, e);
+        }
+    }
+
+    /**
      * Deletes the temporary files of checkpoint writes that never finished (a run killed mid-write leaves one). Only
      * call it while holding the folder's {@link FolderLock}: another run's write in progress looks the same.
      */
@@ -173,6 +200,16 @@ public final class CheckpointIO {
      * @throws UncheckedIOException naming the folder, the space needed and the space free
      */
     public static void checkFreeSpace(Path folder, long checkpointBytes) {
+        checkFreeSpace(folder, checkpointBytes, 2);
+    }
+
+    /**
+     * Refuses, before training, a folder whose file system cannot hold {@code count} checkpoints of this size at once
+     * (with {@code keep_checkpoints: K}, K + 1: the new one is written before the oldest is deleted).
+     *
+     * @throws UncheckedIOException naming the folder, the space needed and the space free
+     */
+    public static void checkFreeSpace(Path folder, long checkpointBytes, int count) {
         try {
             Path existing = folder;
             while (existing != null && !Files.exists(existing)) {
@@ -182,10 +219,11 @@ public final class CheckpointIO {
                 return;
             }
             long free = Files.getFileStore(existing).getUsableSpace();
-            if (free < 2 * checkpointBytes) {
+            if (free < count * checkpointBytes) {
                 String message = "not enough free disk space in " + folder + " for checkpoints: " + megabytes(free)
-                        + " free, " + megabytes(2 * checkpointBytes) + " needed (two checkpoints of "
-                        + megabytes(checkpointBytes) + "); free space or set training.output_dir to another disk";
+                        + " free, " + megabytes(count * checkpointBytes) + " needed (" + (count == 2 ? "two" : count)
+                        + " checkpoints of " + megabytes(checkpointBytes) + "); free space or set training.output_dir "
+                        + "to another disk";
                 throw new UncheckedIOException(message, new IOException(message));
             }
         } catch (IOException e) {

@@ -12,6 +12,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param ckptFrequency             checkpoints per epoch in epoch mode (>= 1)
  * @param ckptEpochFrequency        checkpoint every N-th epoch in epoch mode (>= 1)
  * @param ckptSteps                 in step mode, checkpoint every N updates (null: only at the end)
+ * @param keepCheckpoints           keep only the newest N checkpoints of the run, deleting older ones after each new
+ *                                  one is written (>= 1); null keeps all, as TextBrewer does. Each checkpoint holds the
+ *                                  student, projections and optimizer state, about 3x the student's weights
  * @param logDir                    folder for the metrics file (null: no metrics file)
  * @param outputDir                 folder for checkpoints
  * @param device                    auto, cpu or cuda; must match the ND4J backend on the class path
@@ -33,6 +36,7 @@ public record TrainingConfig(
         @JsonProperty("ckpt_frequency") Integer ckptFrequency,
         @JsonProperty("ckpt_epoch_frequency") Integer ckptEpochFrequency,
         @JsonProperty("ckpt_steps") Integer ckptSteps,
+        @JsonProperty("keep_checkpoints") Integer keepCheckpoints,
         @JsonProperty("log_dir") String logDir,
         @JsonProperty("output_dir") String outputDir,
         @JsonProperty("device") String device,
@@ -55,6 +59,9 @@ public record TrainingConfig(
         ckptEpochFrequency = Check.atLeast("ckpt_epoch_frequency", ckptEpochFrequency == null ? 1 : ckptEpochFrequency, 1);
         if (ckptSteps != null) {
             Check.atLeast("ckpt_steps", ckptSteps, 1);
+        }
+        if (keepCheckpoints != null) {
+            Check.atLeast("keep_checkpoints", keepCheckpoints, 1);
         }
         outputDir = outputDir == null ? "./saved_models" : outputDir;
         device = device == null ? "auto" : device;
@@ -118,6 +125,7 @@ public record TrainingConfig(
         b.ckptFrequency = ckptFrequency;
         b.ckptEpochFrequency = ckptEpochFrequency;
         b.ckptSteps = ckptSteps;
+        b.keepCheckpoints = keepCheckpoints;
         b.logDir = logDir;
         b.outputDir = outputDir;
         b.device = device;
@@ -138,6 +146,7 @@ public record TrainingConfig(
         private Integer ckptFrequency;
         private Integer ckptEpochFrequency;
         private Integer ckptSteps;
+        private Integer keepCheckpoints;
         private String logDir;
         private String outputDir;
         private String device;
@@ -154,6 +163,8 @@ public record TrainingConfig(
         public Builder ckptFrequency(int v) { ckptFrequency = v; return this; }
         public Builder ckptEpochFrequency(int v) { ckptEpochFrequency = v; return this; }
         public Builder ckptSteps(Integer v) { ckptSteps = v; return this; }
+        /** Keep only the newest {@code v} checkpoints; null keeps all. */
+        public Builder keepCheckpoints(Integer v) { keepCheckpoints = v; return this; }
         public Builder logDir(String v) { logDir = v; return this; }
         public Builder outputDir(String v) { outputDir = v; return this; }
         public Builder device(String v) { device = v; return this; }
@@ -169,8 +180,8 @@ public record TrainingConfig(
         public Builder lrSchedule(ScheduleConfig v) { lrSchedule = v; return this; }
 
         public TrainingConfig build() {
-            return new TrainingConfig(gradientAccumulationSteps, ckptFrequency, ckptEpochFrequency, ckptSteps, logDir,
-                    outputDir, device, false, false, -1, seed, batchSize, numEpochs, numSteps, shuffle, maxGradNorm,
+            return new TrainingConfig(gradientAccumulationSteps, ckptFrequency, ckptEpochFrequency, ckptSteps,
+                    keepCheckpoints, logDir, outputDir, device, false, false, -1, seed, batchSize, numEpochs, numSteps, shuffle, maxGradNorm,
                     optimizer, lrSchedule);
         }
     }

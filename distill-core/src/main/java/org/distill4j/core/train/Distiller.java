@@ -783,7 +783,9 @@ public abstract class Distiller {
         TrainingResult run() {
             try (FolderLock lock = FolderLock.acquire(outputDir, "training.output_dir")) {
                 CheckpointIO.deleteUnfinished(outputDir); // left by a run killed while writing; ours, since we hold the lock
-                CheckpointIO.checkFreeSpace(outputDir, CheckpointIO.estimatedSize(snapshot()));
+                Integer keep = setup.training().keepCheckpoints();
+                CheckpointIO.checkFreeSpace(outputDir, CheckpointIO.estimatedSize(snapshot()),
+                        keep == null ? 2 : keep + 1);
                 checkMemory(setup.memoryLimitBytes() > 0 ? setup.memoryLimitBytes() : MemoryLimits.processLimitBytes());
                 if (setup.resumeFrom() != null) {
                     resume(setup.resumeFrom());
@@ -1025,6 +1027,9 @@ public abstract class Distiller {
             }
             Path file = outputDir.resolve(CheckpointIO.fileName(step));
             CheckpointIO.write(file, snapshot());
+            if (setup.training().keepCheckpoints() != null) {
+                CheckpointIO.deleteAllButNewest(outputDir, setup.training().keepCheckpoints());
+            }
             lastCheckpoint = file;
             checkpointedStep = step;
             listeners.forEach(l -> l.onCheckpoint(this, file));
@@ -1075,6 +1080,24 @@ public abstract class Distiller {
             return s;
         }
 
+        /**
+         * The parts of an experiment's JSON that a resumed run must share with its checkpoint: all but
+         * training.keep_checkpoints, which only says how many files to keep (a run stopped by a full disk may be
+         * resumed with fewer), and which checkpoints from before it existed lack.
+         */
+        private static com.fasterxml.jackson.databind.JsonNode resumeRelevant(String experimentJson) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode tree = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(experimentJson);
+                if (tree.get("training") instanceof com.fasterxml.jackson.databind.node.ObjectNode training) {
+                    training.remove("keep_checkpoints");
+                }
+                return tree;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new CheckpointFormatException("the checkpoint's experiment is not JSON: " + e.getMessage());
+            }
+        }
+
         private void resume(Path from) {
             Path file = from;
             if (Files.isDirectory(from)) {
@@ -1082,8 +1105,7 @@ public abstract class Distiller {
                         "no checkpoint (step-*" + CheckpointIO.EXTENSION + ") to resume from in " + from));
             }
             Checkpoint ckpt = CheckpointIO.read(file);
-            String expected = ConfigIO.toJson(experiment());
-            if (!expected.equals(ckpt.experiment())) {
+            if (!resumeRelevant(ConfigIO.toJson(experiment())).equals(resumeRelevant(ckpt.experiment()))) {
                 throw new ConfigException("resume", file.toString(), "the checkpoint was written by a run with another "
                         + "configuration; resume with the same training and distillation configuration (saved in the "
                         + "checkpoint's manifest.json) or start a new run");

@@ -309,6 +309,36 @@ class CheckpointIOTest {
     }
 
     @Test
+    void keepingKCheckpointsNeedsRoomForKPlusOne() throws IOException {
+        try (java.nio.file.FileSystem fs = com.google.common.jimfs.Jimfs.newFileSystem(
+                com.google.common.jimfs.Configuration.unix().toBuilder().setBlockSize(4096).setMaxSize(16 * 4096).build())) {
+            Path folder = fs.getPath("/run");
+            CheckpointIO.checkFreeSpace(folder, 4 * 4096, 4); // 16 blocks free, 16 needed
+            java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                    () -> CheckpointIO.checkFreeSpace(folder, 4 * 4096, 5));
+            assertTrue(e.getMessage().contains("(5 checkpoints of 0.0 MB)") || e.getMessage().contains("5 checkpoints of"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void deleteAllButNewestKeepsTheHighestStepsAndEverythingThatIsNotACheckpoint() throws IOException {
+        for (long step : new long[]{3, 120, 9, 99}) {
+            Files.write(dir.resolve(CheckpointIO.fileName(step)), new byte[]{1});
+        }
+        Path partial = Files.write(dir.resolve(CheckpointIO.fileName(500) + ".partial"), new byte[]{1});
+        Path notes = Files.writeString(dir.resolve("metrics.jsonl"), "{}");
+        assertEquals(List.of(dir.resolve(CheckpointIO.fileName(3)), dir.resolve(CheckpointIO.fileName(9))),
+                CheckpointIO.deleteAllButNewest(dir, 2), "by step number, oldest first");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(java.util.Set.of(dir.resolve(CheckpointIO.fileName(99)), dir.resolve(CheckpointIO.fileName(120)),
+                    partial, notes), files.collect(java.util.stream.Collectors.toSet()));
+        }
+        assertEquals(List.of(), CheckpointIO.deleteAllButNewest(dir, 5));
+        assertThrows(IllegalArgumentException.class, () -> CheckpointIO.deleteAllButNewest(dir, 0));
+    }
+
+    @Test
     void estimatedSizeIsWithinAFewPercentOfTheRealFile() throws IOException {
         Map<String, INDArray> params = new LinkedHashMap<>();
         params.put("big", Nd4j.rand(DataType.FLOAT, 300, 500));

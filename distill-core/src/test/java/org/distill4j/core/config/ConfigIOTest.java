@@ -422,6 +422,7 @@ class ConfigIOTest {
         assertField(yamlError("training: {num_epochs: 0}\n"), "training.num_epochs", ">= 1");
         assertField(yamlError("training: {num_steps: 0}\n"), "training.num_steps", ">= 1");
         assertField(yamlError("training: {ckpt_steps: 0}\n"), "training.ckpt_steps", ">= 1");
+        assertField(yamlError("training: {keep_checkpoints: 0}\n"), "training.keep_checkpoints", ">= 1");
         assertField(yamlError("training: {max_grad_norm: 0}\n"), "training.max_grad_norm", "-1");
         assertField(yamlError("training: {device: tpu}\n"), "training.device", "'tpu'", "auto, cpu, cuda");
     }

@@ -421,6 +421,32 @@ class TrainingLoopTest {
                 names(files("every3", CheckpointIO.EXTENSION)));
     }
 
+    @Test
+    void keepCheckpointsDeletesAllButTheNewestAfterEachWriteAndTheRunResumesFromTheNewest() throws IOException {
+        Recorder r = new Recorder();
+        TrainingConfig tc = training("keep2").numEpochs(4).keepCheckpoints(2).build();
+        BasicTrainer stopped = BasicTrainer.builder().trainingConfig(tc).student(Runs.student()).listener(r)
+                .listener(new TrainingListener() {
+                    @Override
+                    public void onStepEnd(TrainingContext ctx, StepLosses losses) {
+                        if (ctx.state().step() == 12) {
+                            ctx.requestStop("test: stopped at update 12");
+                        }
+                    }
+                }).build();
+        stopped.train(Runs.data()); // 5 updates per epoch, one checkpoint each, and one where it stops
+        assertEquals(List.of(5L, 10L, 12L), r.checkpointSteps, "every checkpoint is still written and announced");
+        assertEquals(List.of(CheckpointIO.fileName(10), CheckpointIO.fileName(12)), names(files("keep2", CheckpointIO.EXTENSION)));
+
+        // Resumed with another keep_checkpoints (e.g. after a full disk): allowed, and the newest is where it goes on.
+        BasicTrainer resumed = BasicTrainer.builder().trainingConfig(tc.toBuilder().keepCheckpoints(1).build())
+                .student(Runs.student()).resumeFrom(dir.resolve("keep2")).build();
+        TrainingResult result = resumed.train(Runs.data());
+        assertEquals(20, result.state().step());
+        assertEquals(List.of(CheckpointIO.fileName(20)), names(files("keep2", CheckpointIO.EXTENSION)));
+        assertEquals(dir.resolve("keep2").resolve(CheckpointIO.fileName(20)), result.lastCheckpoint());
+    }
+
     // ------------------------------------------------------------------ teacher
 
     @Test
