@@ -187,6 +187,18 @@ class TrainingLoopTest {
         }
     }
 
+    /** A listener that asks the run to stop after update {@code step}. */
+    private static TrainingListener stopAt(long step, String reason) {
+        return new TrainingListener() {
+            @Override
+            public void onStepEnd(TrainingContext ctx, StepLosses losses) {
+                if (ctx.state().step() == step) {
+                    ctx.requestStop(reason);
+                }
+            }
+        };
+    }
+
     private static List<String> names(List<Path> paths) {
         return paths.stream().map(p -> p.getFileName().toString()).toList();
     }
@@ -426,14 +438,7 @@ class TrainingLoopTest {
         Recorder r = new Recorder();
         TrainingConfig tc = training("keep2").numEpochs(4).keepCheckpoints(2).build();
         BasicTrainer stopped = BasicTrainer.builder().trainingConfig(tc).student(Runs.student()).listener(r)
-                .listener(new TrainingListener() {
-                    @Override
-                    public void onStepEnd(TrainingContext ctx, StepLosses losses) {
-                        if (ctx.state().step() == 12) {
-                            ctx.requestStop("test: stopped at update 12");
-                        }
-                    }
-                }).build();
+                .listener(stopAt(12, "test: stopped at update 12")).build();
         stopped.train(Runs.data()); // 5 updates per epoch, one checkpoint each, and one where it stops
         assertEquals(List.of(5L, 10L, 12L), r.checkpointSteps, "every checkpoint is still written and announced");
         assertEquals(List.of(CheckpointIO.fileName(10), CheckpointIO.fileName(12)), names(files("keep2", CheckpointIO.EXTENSION)));
@@ -593,14 +598,7 @@ class TrainingLoopTest {
         BasicTrainer t = BasicTrainer.builder()
                 .trainingConfig(training("stop").numEpochs(5).build())
                 .student(Runs.student())
-                .listener(new TrainingListener() {
-                    @Override
-                    public void onStepEnd(TrainingContext ctx, StepLosses losses) {
-                        if (ctx.state().step() == 7) {
-                            ctx.requestStop("enough");
-                        }
-                    }
-                }).build();
+                .listener(stopAt(7, "enough")).build();
         TrainingResult result = t.train(Runs.data());
         assertEquals("enough", result.stopReason());
         assertEquals(7, result.state().step());
