@@ -155,7 +155,8 @@ public final class CheckpointIO {
      */
     public static List<Path> deleteAllButNewest(Path folder, int keep) {
         if (keep < 1) {
-            throw new IllegalArgumentException("keep must be >= 1: the newest checkpoint is what a run resumes from; got " + keep);
+            throw new IllegalArgumentException(
+                    "keep must be >= 1: the newest checkpoint is what a run resumes from; got " + keep);
         }
         if (!Files.isDirectory(folder)) {
             return List.of();

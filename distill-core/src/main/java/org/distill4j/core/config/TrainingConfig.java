@@ -181,8 +181,8 @@ public record TrainingConfig(
 
         public TrainingConfig build() {
             return new TrainingConfig(gradientAccumulationSteps, ckptFrequency, ckptEpochFrequency, ckptSteps,
-                    keepCheckpoints, logDir, outputDir, device, false, false, -1, seed, batchSize, numEpochs, numSteps, shuffle, maxGradNorm,
-                    optimizer, lrSchedule);
+                    keepCheckpoints, logDir, outputDir, device, false, false, -1, seed, batchSize, numEpochs, numSteps,
+                    shuffle, maxGradNorm, optimizer, lrSchedule);
         }
     }
 }

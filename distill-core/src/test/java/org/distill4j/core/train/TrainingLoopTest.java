@@ -452,6 +452,23 @@ class TrainingLoopTest {
         assertEquals(dir.resolve("keep2").resolve(CheckpointIO.fileName(20)), result.lastCheckpoint());
     }
 
+    @Test
+    void aCheckpointFromBeforeKeepCheckpointsExistedStillResumes() throws IOException {
+        TrainingConfig tc = training("old").numEpochs(2).build();
+        BasicTrainer.builder().trainingConfig(tc).student(Runs.student()).listener(stopAt(7, "stop")).build()
+                .train(Runs.data());
+        Path file = dir.resolve("old").resolve(CheckpointIO.fileName(7));
+        Checkpoint c = CheckpointIO.read(file);
+        var experiment = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(c.experiment());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) experiment.get("training")).remove("keep_checkpoints");
+        CheckpointIO.write(file, new Checkpoint(c.state(), c.seed(), c.parameters(), c.optimizerState(), c.epochOrder(),
+                c.listenerStates(), experiment.toString())); // as written before the field existed
+
+        TrainingResult resumed = BasicTrainer.builder().trainingConfig(tc).student(Runs.student())
+                .resumeFrom(dir.resolve("old")).build().train(Runs.data());
+        assertEquals(10, resumed.state().step());
+    }
+
     // ------------------------------------------------------------------ teacher
 
     @Test
