@@ -1,5 +1,9 @@
 package org.distill4j.core.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -1085,15 +1089,14 @@ public abstract class Distiller {
          * training.keep_checkpoints, which only says how many files to keep (a run stopped by a full disk may be
          * resumed with fewer), and which checkpoints from before it existed lack.
          */
-        private static com.fasterxml.jackson.databind.JsonNode resumeRelevant(String experimentJson) {
+        private static JsonNode resumeRelevant(String experimentJson) {
             try {
-                com.fasterxml.jackson.databind.JsonNode tree = new com.fasterxml.jackson.databind.ObjectMapper()
-                        .readTree(experimentJson);
-                if (tree.get("training") instanceof com.fasterxml.jackson.databind.node.ObjectNode training) {
+                JsonNode tree = new ObjectMapper().readTree(experimentJson);
+                if (tree.get("training") instanceof ObjectNode training) {
                     training.remove("keep_checkpoints");
                 }
                 return tree;
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw new CheckpointFormatException("the checkpoint's experiment is not JSON: " + e.getMessage());
             }
         }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -459,8 +460,8 @@ class TrainingLoopTest {
                 .train(Runs.data());
         Path file = dir.resolve("old").resolve(CheckpointIO.fileName(7));
         Checkpoint c = CheckpointIO.read(file);
-        var experiment = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(c.experiment());
-        ((com.fasterxml.jackson.databind.node.ObjectNode) experiment.get("training")).remove("keep_checkpoints");
+        var experiment = (ObjectNode) new ObjectMapper().readTree(c.experiment());
+        ((ObjectNode) experiment.get("training")).remove("keep_checkpoints");
         CheckpointIO.write(file, new Checkpoint(c.state(), c.seed(), c.parameters(), c.optimizerState(), c.epochOrder(),
                 c.listenerStates(), experiment.toString())); // as written before the field existed
 
