@@ -100,18 +100,25 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
             double[] rows = rowGrad.castTo(DataType.DOUBLE).dup().reshape(-1).toDoubleVector();
             // Summed in token order on one thread so runs repeat bit for bit (resume, same seed). With ND4J's
             // parallel scatter_add the BERT resume test failed intermittently: last-bit differences, which Adam's
-            // division by sqrt(v) turns into visible ones.
-            Map<Integer, double[]> sums = new java.util.TreeMap<>();
+            // division by sqrt(v) turns into visible ones. The summed rows then go into the table in one
+            // scatter_add: its ids are distinct, so no two threads add into the same row.
+            Map<Integer, Integer> slotOfId = new java.util.HashMap<>();
+            double[] sums = new double[rows.length];
             for (int i = 0; i < ids.length; i++) {
-                double[] sum = sums.computeIfAbsent(ids[i], k -> new double[width]);
+                int slot = slotOfId.computeIfAbsent(ids[i], k -> slotOfId.size());
+                int to = slot * width;
+                int from = i * width;
                 for (int d = 0; d < width; d++) {
-                    sum[d] += rows[i * width + d];
+                    sums[to + d] += rows[from + d];
                 }
             }
-            INDArray tableGrad = Nd4j.zeros(table.dataType(), table.shape());
-            for (Map.Entry<Integer, double[]> e : sums.entrySet()) {
-                tableGrad.putRow(e.getKey(), Nd4j.createFromArray(e.getValue()).castTo(table.dataType()));
-            }
+            int distinct = slotOfId.size();
+            int[] distinctIds = new int[distinct];
+            slotOfId.forEach((id, slot) -> distinctIds[slot] = id);
+            INDArray summed = Nd4j.create(java.util.Arrays.copyOf(sums, distinct * width), new long[]{distinct, width},
+                    DataType.DOUBLE).castTo(table.dataType());
+            INDArray tableGrad = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd(
+                    Nd4j.zeros(table.dataType(), table.shape()), Nd4j.createFromArray(distinctIds), summed))[0];
             grads.merge(l.table(), tableGrad, INDArray::addi);
         }
     }

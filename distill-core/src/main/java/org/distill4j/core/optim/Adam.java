@@ -2,7 +2,8 @@ package org.distill4j.core.optim;
 
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Adam (Kingma and Ba) as torch.optim.Adam, or AdamW (decoupled weight decay, Loshchilov and Hutter) as
@@ -43,11 +44,13 @@ public final class Adam implements Optimizer {
                 g = grad.add(param.mul(weightDecay));
             }
         }
-        m.muli(beta1).addi(g.mul(1.0 - beta1));
-        v.muli(beta2).addi(g.mul(g).muli(1.0 - beta2));
-        double biasCorrection1 = 1.0 - Math.pow(beta1, step);
+        // One native op per parameter (ND4J's adam_updater) instead of about ten array operations. It computes
+        // lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps'); eps' = eps * sqrt(1 - beta2^t) makes that
+        // torch's lr / (1 - beta1^t) * m / (sqrt(v / (1 - beta2^t)) + eps) exactly.
         double biasCorrection2 = 1.0 - Math.pow(beta2, step);
-        INDArray denominator = Transforms.sqrt(v, true).divi(Math.sqrt(biasCorrection2)).addi(eps);
-        param.subi(m.div(denominator).muli(learningRate / biasCorrection1));
+        INDArray update = g == grad ? Nd4j.createUninitialized(grad.dataType(), grad.shape()) : g;
+        Nd4j.exec(new AdamUpdater(g, v, m, update, v, m, learningRate, beta1, beta2, eps * Math.sqrt(biasCorrection2),
+                Math.toIntExact(step - 1)));
+        param.subi(update);
     }
 }

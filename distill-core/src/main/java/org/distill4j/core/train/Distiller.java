@@ -920,7 +920,8 @@ public abstract class Distiller {
                     if (g == null) {
                         continue; // a parameter the loss does not reach (e.g. an unused head)
                     }
-                    INDArray scaled = g.castTo(dtype).mul(share);
+                    // a single micro-batch keeps the session's gradient array (ours to change) instead of a copy
+                    INDArray scaled = share == 1.0 ? g.castTo(dtype) : g.castTo(dtype).mul(share);
                     grads.merge(p, scaled, INDArray::addi);
                 }
             }
