@@ -814,6 +814,7 @@ public abstract class Distiller {
                     listeners.forEach(l -> l.onStepStart(this));
                     int micro = Math.min(tc.gradientAccumulationSteps(), task.microPerEpoch - task.microInEpoch);
                     lastLosses = update(task, micro);
+                    releaseSessionMemory(task);
                     memory.afterUpdate();
                     step++;
                     task.microInEpoch += micro;
@@ -847,6 +848,15 @@ public abstract class Distiller {
             } catch (Error e) {
                 throw report(e);
             }
+        }
+
+        /** SameDiff's per-session array caches would otherwise hold about a GiB per graph between updates. */
+        private void releaseSessionMemory(Task task) {
+            task.student.releaseSessionMemory();
+            if (task.teacher != null) {
+                task.teacher.releaseSessionMemory();
+            }
+            task.otherTeachers.forEach(ModelGraph::releaseSessionMemory);
         }
 
         /** Tells the listeners (e.g. the metrics file) about the error; returns it for throwing. */

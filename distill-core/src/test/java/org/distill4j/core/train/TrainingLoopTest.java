@@ -44,6 +44,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -234,6 +235,29 @@ class TrainingLoopTest {
         assertTrue(maxDifference(initial, full) > 1e-3, "the runs must actually train");
         Map<String, INDArray> smallBatches = trainSupervised("b4", data, 4, 1, null);
         assertTrue(maxDifference(full, smallBatches) > 1e-4, "without accumulation, batch 4 takes other steps");
+    }
+
+    @Test
+    void everyUpdateLeavesNoSameDiffSessionBehind() {
+        ModelGraph teacher = Runs.teacher(dir);
+        BasicDistiller[] holder = new BasicDistiller[1];
+        List<String> held = new ArrayList<>();
+        TrainingListener check = new TrainingListener() {
+            @Override
+            public void onStepEnd(TrainingContext ctx, StepLosses losses) {
+                SameDiff student = holder[0].student().sd();
+                for (SameDiff g : new SameDiff[]{student, student.getFunction("grad"), teacher.sd()}) {
+                    if (!g.getSessions().isEmpty()) {
+                        held.add("update " + ctx.state().step());
+                    }
+                }
+            }
+        };
+        holder[0] = BasicDistiller.builder()
+                .trainingConfig(training("sessions").batchSize(8).numEpochs(1).optimizer(sgd(0.1)).build())
+                .distillationConfig(kdAndHardLabels()).teacher(teacher).student(Runs.student()).listener(check).build();
+        holder[0].train(Runs.data());
+        assertEquals(List.of(), held, "sessions (and their array caches) still held after these updates");
     }
 
     @Test
