@@ -25,6 +25,7 @@ import org.distill4j.core.config.MultiStageConfig;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.graph.ParameterSummary;
 import org.distill4j.core.train.MemoryLimits;
+import org.distill4j.core.train.CpuBuild;
 import org.distill4j.core.train.OpenMpSettings;
 import org.distill4j.core.train.NonFiniteLossException;
 import org.distill4j.core.train.TrainingOutOfMemoryException;
@@ -55,8 +56,18 @@ public final class DistillCli {
     /** The memory limits main() set, for the training commands' log; null when run() is called directly. */
     private static String memory;
 
+    /** The ND4J CPU build main() chose, for the training commands' log; null when run() is called directly. */
+    private static String cpuBuild;
+
     public static void main(String[] args) {
         memory = MemoryLimits.applyDefaults(); // before ND4J loads: it reads the limits once
+        try {
+            cpuBuild = CpuBuild.applyDefault(); // before ND4J loads, too
+        } catch (IllegalArgumentException e) {
+            System.err.println("failed: " + e.getMessage());
+            System.exit(BAD_INPUT);
+            return;
+        }
         int code;
         PrintWriter out = new PrintWriter(System.out, true); // auto-flush is on println only: print() needs the flush below
         try {
@@ -210,6 +221,7 @@ public final class DistillCli {
         Map<String, Object> act(TaskRun run) throws Exception {
             if (memory != null) {
                 spec.commandLine().getOut().println(memory);
+                spec.commandLine().getOut().println(cpuBuild);
                 java.util.Optional.ofNullable(OpenMpSettings.hint()).ifPresent(spec.commandLine().getOut()::println);
             }
             return train(fresh ? run.startFresh() : run);
