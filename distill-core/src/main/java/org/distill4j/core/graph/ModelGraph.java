@@ -1,5 +1,7 @@
 package org.distill4j.core.graph;
 
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +12,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -54,7 +57,7 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
                 feeds.put(m.placeholder(), mask.divi(m.keep()));
             } else {
                 long[] ones = new long[shape.length];
-                java.util.Arrays.fill(ones, 1);
+                Arrays.fill(ones, 1);
                 feeds.put(m.placeholder(), Nd4j.ones(type, ones));
             }
         }
@@ -97,7 +100,7 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
             }
         }
         INDArray rows = Nd4j.pullRows(table, 1, flat);
-        long[] shape = java.util.Arrays.copyOf(ids.shape(), ids.rank() + 1);
+        long[] shape = Arrays.copyOf(ids.shape(), ids.rank() + 1);
         shape[ids.rank()] = table.size(1);
         return rows.reshape(shape);
     }
@@ -121,7 +124,7 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
             // parallel scatter_add the BERT resume test failed intermittently: last-bit differences, which Adam's
             // division by sqrt(v) turns into visible ones. The summed rows then go into the table in one
             // scatter_add: its ids are distinct, so no two threads add into the same row.
-            Map<Integer, Integer> slotOfId = new java.util.HashMap<>();
+            Map<Integer, Integer> slotOfId = new HashMap<>();
             double[] sums = new double[rows.length];
             for (int i = 0; i < ids.length; i++) {
                 int slot = slotOfId.computeIfAbsent(ids[i], k -> slotOfId.size());
@@ -134,10 +137,10 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
             int distinct = slotOfId.size();
             int[] distinctIds = new int[distinct];
             slotOfId.forEach((id, slot) -> distinctIds[slot] = id);
-            INDArray summed = Nd4j.create(java.util.Arrays.copyOf(sums, distinct * width), new long[]{distinct, width},
+            INDArray summed = Nd4j.create(Arrays.copyOf(sums, distinct * width), new long[]{distinct, width},
                     DataType.DOUBLE).castTo(table.dataType());
-            INDArray tableGrad = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd(
-                    Nd4j.zeros(table.dataType(), table.shape()), Nd4j.createFromArray(distinctIds), summed))[0];
+            INDArray tableGrad = Nd4j.exec(new ScatterAdd(Nd4j.zeros(table.dataType(), table.shape()),
+                    Nd4j.createFromArray(distinctIds), summed))[0];
             grads.merge(l.table(), tableGrad, INDArray::addi);
         }
     }

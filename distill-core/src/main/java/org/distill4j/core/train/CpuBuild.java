@@ -16,9 +16,9 @@ import java.util.function.Predicate;
  * Chooses which of ND4J's CPU builds loads, before ND4J does. nd4j-native ships a generic x86-64 build and builds for
  * AVX2 / AVX-512, with or without oneDNN; JavaCPP loads the one named by the system property
  * {@code org.bytedeco.javacpp.platform.extension} (none: the generic one), and only if its jar is on the class path.
- * On the standard benchmark (2 cores, AVX-512) the oneDNN AVX-512 build ran the cached-teacher step 16% faster,
- * student inference 1.5x and teacher inference 1.3x as fast as the generic build (its softmax, layer norm and erf
- * are faster); the full step was within the run-to-run spread.
+ * On the standard benchmark (2 cores, AVX-512), in two back-to-back pairs, the oneDNN AVX-512 build ran teacher
+ * inference 27-30% faster than the generic build (oneDNN's softmax); the training steps and student inference were
+ * as fast or faster, within the run-to-run spread (README, Speed).
  *
  * <p>{@link #applyDefault()} picks the fastest build this CPU can run among those on the class path (the command
  * line and the example mains carry the oneDNN AVX2 and AVX-512 builds). A user's own choice wins: the system property
