@@ -15,7 +15,8 @@ import java.util.function.Predicate;
 /**
  * Chooses which of ND4J's CPU builds loads, before ND4J does. nd4j-native ships a generic x86-64 build and builds for
  * AVX2 / AVX-512, with or without oneDNN; JavaCPP loads the one named by the system property
- * {@code org.bytedeco.javacpp.platform.extension} (none: the generic one), and only if its jar is on the class path.
+ * {@code org.bytedeco.javacpp.platform.extension} (empty: the generic one), and only if its jar is on the class path.
+ * Without the property JavaCPP takes the first build its preset lists whose jar is present, whatever the CPU.
  * On the standard benchmark (2 cores, AVX-512), in two back-to-back pairs, the oneDNN AVX-512 build ran teacher
  * inference 27-30% faster than the generic build (oneDNN's softmax); the training steps and student inference were
  * as fast or faster, within the run-to-run spread (README, Speed).
@@ -50,7 +51,8 @@ public final class CpuBuild {
     }
 
     /**
-     * Sets {@link #PROPERTY} to the chosen build unless it is set already; call it before any ND4J class loads.
+     * Sets {@link #PROPERTY} to the chosen build (empty for the generic one) unless it is set already; call it before
+     * any ND4J class loads.
      *
      * @return one line saying which build and why
      * @throws IllegalArgumentException when {@value #ENV} names an unknown build or one whose jar is missing
@@ -63,9 +65,9 @@ public final class CpuBuild {
         boolean linuxX86 = System.getProperty("os.name", "").toLowerCase().startsWith("linux")
                 && List.of("amd64", "x86_64").contains(System.getProperty("os.arch", ""));
         String build = choose(System.getenv(ENV), linuxX86 ? cpuFlags() : Set.of(), CpuBuild::onClassPath);
-        if (!build.equals("generic")) {
-            System.setProperty(PROPERTY, "-" + build);
-        }
+        // always set, generic included: left unset, JavaCPP loads the first build its preset lists whose jar is
+        // present (here onednn-avx2), without asking whether the CPU can run it
+        System.setProperty(PROPERTY, build.equals("generic") ? "" : "-" + build);
         return "ND4J CPU build: " + build + (System.getenv(ENV) != null ? " (set by " + ENV + ")"
                 : " (the fastest on the class path that this CPU runs; " + ENV + " chooses another)");
     }
