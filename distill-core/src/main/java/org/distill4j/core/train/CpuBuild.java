@@ -17,9 +17,9 @@ import java.util.function.Predicate;
  * AVX2 / AVX-512, with or without oneDNN; JavaCPP loads the one named by the system property
  * {@code org.bytedeco.javacpp.platform.extension} (empty: the generic one), and only if its jar is on the class path.
  * Without the property JavaCPP takes the first build its preset lists whose jar is present, whatever the CPU.
- * On the standard benchmark (2 cores, AVX-512), in two back-to-back pairs, the oneDNN AVX-512 build ran teacher
- * inference 27-30% faster than the generic build (oneDNN's softmax); the training steps and student inference were
- * as fast or faster, within the run-to-run spread (README, Speed).
+ * On the standard benchmark (2 cores, AVX-512), in two back-to-back pairs, the oneDNN AVX-512 build ran student
+ * inference 24-56% faster than the generic build (oneDNN's softmax is much faster); the training steps were within
+ * the VM's run-to-run drift (README, Speed).
  *
  * <p>{@link #applyDefault()} picks the fastest build this CPU can run among those on the class path (the command
  * line and the example mains carry the oneDNN AVX2 and AVX-512 builds). A user's own choice wins: the system property
