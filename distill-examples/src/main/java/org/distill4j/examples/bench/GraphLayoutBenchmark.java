@@ -39,6 +39,7 @@ public final class GraphLayoutBenchmark {
     }
 
     public static void main(String[] args) {
+        org.distill4j.examples.ExampleRuntime.start(); // before ND4J loads
         int batch = args.length > 0 ? Integer.parseInt(args[0]) : 16;
         int length = args.length > 1 ? Integer.parseInt(args[1]) : 128;
         int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 3;
