@@ -7,9 +7,10 @@
 # Results go to stdout as "key value" lines; progress and logging go to stderr. See tools/bench/RUNNING.md.
 # Environment:
 #   OMP_NUM_THREADS  threads for ND4J (and, through --threads, for PyTorch); default 2
-#   JAVA_OPTS        JVM options; default -Xmx8g plus JavaCPP limits (maxbytes 4G, maxphysicalbytes 6G): ND4J frees its
-#                    native buffers only when the garbage collector runs, and without a limit the resident size grew
-#                    by about 1.6 GiB per standard step until the kernel killed the JVM at 24 GiB
+#   JAVA_OPTS        JVM options; default -Xmx8g plus JavaCPP limits (maxbytes 4G, maxphysicalbytes 10G): a backstop,
+#                    as ND4J frees its native buffers only when the garbage collector runs (the training loop collects
+#                    after updates); 10G leaves room for the cached run's memory check, which counts the full run's
+#                    freed-but-resident memory as held (with 6G it refused the run now and then)
 #   MVN_ARGS         extra Maven arguments, e.g. -o for an offline build
 #   SKIP_BUILD=1     reuse the existing target/classes and classpath file
 set -euo pipefail
@@ -19,7 +20,7 @@ cd "$root"
 
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"   # idle OpenMP threads sleep: see README, Speed
-export JAVA_OPTS="${JAVA_OPTS:--Xmx8g -Dorg.bytedeco.javacpp.maxbytes=4G -Dorg.bytedeco.javacpp.maxphysicalbytes=6G}"
+export JAVA_OPTS="${JAVA_OPTS:--Xmx8g -Dorg.bytedeco.javacpp.maxbytes=4G -Dorg.bytedeco.javacpp.maxphysicalbytes=10G}"
 if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
     export REBUILD=1
 fi
