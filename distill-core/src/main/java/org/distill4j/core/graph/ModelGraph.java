@@ -72,15 +72,12 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
      * fell from 4.8 to 3.5 GiB, the step time stayed within the run-to-run spread.
      */
     public void releaseSessionMemory() {
-        release(sd);
+        // the sessions' arrays are freed once collected (see NativeMemoryGuard)
+        sd.getSessions().clear();
         SameDiff grad = sd.getFunction("grad");
         if (grad != null) {
-            release(grad);
+            grad.getSessions().clear();
         }
-    }
-
-    private static void release(SameDiff graph) {
-        graph.getSessions().clear(); // the sessions' arrays are freed once collected (see NativeMemoryGuard)
     }
 
     /** True while the training flag is 1 (dropout masks are drawn). */

@@ -3,7 +3,6 @@ package org.distill4j.core.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -83,28 +82,27 @@ public final class CpuBuild {
                 throw new IllegalArgumentException(ENV + "='" + requested + "' is not an ND4J CPU build; allowed: "
                         + String.join(", ", BUILDS.keySet()));
             }
-            if (!name.equals("generic") && !present.test(name)) {
+            if (!available(name, present)) {
                 throw new IllegalArgumentException(ENV + "='" + requested + "': the jar nd4j-native-*-linux-x86_64-"
                         + name + ".jar is not on the class path; present: " + String.join(", ", presentBuilds(present)));
             }
             return name;
         }
         for (Map.Entry<String, Set<String>> b : BUILDS.entrySet()) {
-            if ((b.getKey().equals("generic") || present.test(b.getKey())) && flags.containsAll(b.getValue())) {
+            if (available(b.getKey(), present) && flags.containsAll(b.getValue())) {
                 return b.getKey();
             }
         }
         return "generic";
     }
 
+    /** The generic build comes with nd4j-native itself; the others only with their own jar. */
+    private static boolean available(String build, Predicate<String> present) {
+        return build.equals("generic") || present.test(build);
+    }
+
     private static List<String> presentBuilds(Predicate<String> present) {
-        List<String> out = new ArrayList<>();
-        BUILDS.keySet().forEach(b -> {
-            if (b.equals("generic") || present.test(b)) {
-                out.add(b);
-            }
-        });
-        return out;
+        return BUILDS.keySet().stream().filter(b -> available(b, present)).toList();
     }
 
     /** True when the native library of that build is on the class path. */

@@ -389,9 +389,6 @@ public final class DistillBenchmark {
             ModelGraph student = distiller.trainedModel();
             distiller = null;
             deleteTree(workDir.resolve("full"));
-            // The full run's arrays are garbage now: collect them, or the cached run's memory check (which reads the
-            // resident size) counts them as held and can refuse the run under the script's 6 GiB limit.
-            System.gc();
 
             // 2. Cached teacher outputs: two epochs, the second is timed.
             log("cached step: 2 epochs of %d updates, epoch 1 timed", warmup + steps);
