@@ -20,6 +20,7 @@ cd "$root"
 
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"   # idle OpenMP threads sleep: see README, Speed
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"   # idle OpenBLAS threads too (both sides' OpenBLAS)
 export JAVA_OPTS="${JAVA_OPTS:--Xmx8g -Dorg.bytedeco.javacpp.maxbytes=4G -Dorg.bytedeco.javacpp.maxphysicalbytes=10G}"
 if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
     export REBUILD=1

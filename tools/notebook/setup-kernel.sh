@@ -46,7 +46,8 @@ cat > "$KDIR/kernel.json" <<JSON
     "RJK_INIT_SCRIPT": "",
     "RJK_TIMEOUT_MILLIS": "-1",
     "RJK_MIMA_CACHE": "m2repo",
-    "OMP_WAIT_POLICY": "PASSIVE"
+    "OMP_WAIT_POLICY": "PASSIVE",
+    "OPENBLAS_THREAD_TIMEOUT": "4"
   }
 }
 JSON

@@ -2,7 +2,7 @@ package org.distill4j.examples;
 
 import org.distill4j.core.train.CpuBuild;
 import org.distill4j.core.train.MemoryLimits;
-import org.distill4j.core.train.OpenMpSettings;
+import org.distill4j.core.train.NativeThreadSettings;
 
 /**
  * What every example main does first, before any ND4J class loads: set the memory limits and the ND4J CPU build, and
@@ -15,12 +15,12 @@ public final class ExampleRuntime {
 
     /**
      * Applies {@link MemoryLimits#applyDefaults()} and {@link CpuBuild#applyDefault()} and prints them, with
-     * {@link OpenMpSettings#hint()} when there is one.
+     * {@link NativeThreadSettings#hint()} when there is one.
      */
     public static void start() {
         System.out.println(MemoryLimits.applyDefaults());
         System.out.println(CpuBuild.applyDefault());
-        String hint = OpenMpSettings.hint();
+        String hint = NativeThreadSettings.hint();
         if (hint != null) {
             System.out.println(hint);
         }

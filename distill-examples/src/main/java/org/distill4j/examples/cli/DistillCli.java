@@ -26,7 +26,7 @@ import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.graph.ParameterSummary;
 import org.distill4j.core.train.MemoryLimits;
 import org.distill4j.core.train.CpuBuild;
-import org.distill4j.core.train.OpenMpSettings;
+import org.distill4j.core.train.NativeThreadSettings;
 import org.distill4j.core.train.NonFiniteLossException;
 import org.distill4j.core.train.TrainingOutOfMemoryException;
 import org.distill4j.examples.bench.DistillBenchmark;
@@ -222,7 +222,7 @@ public final class DistillCli {
             if (memory != null) {
                 spec.commandLine().getOut().println(memory);
                 spec.commandLine().getOut().println(cpuBuild);
-                java.util.Optional.ofNullable(OpenMpSettings.hint()).ifPresent(spec.commandLine().getOut()::println);
+                java.util.Optional.ofNullable(NativeThreadSettings.hint()).ifPresent(spec.commandLine().getOut()::println);
             }
             return train(fresh ? run.startFresh() : run);
         }
