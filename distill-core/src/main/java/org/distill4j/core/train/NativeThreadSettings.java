@@ -18,8 +18,9 @@ import java.util.Map;
  */
 public final class NativeThreadSettings {
 
-    /** Each variable with the value the launchers set. */
-    static final Map<String, String> RECOMMENDED = Map.of("OMP_WAIT_POLICY", "PASSIVE", "OPENBLAS_THREAD_TIMEOUT", "4");
+    /** Each variable with the value the launchers set, in the order the hint names them. */
+    private static final List<Map.Entry<String, String>> RECOMMENDED =
+            List.of(Map.entry("OMP_WAIT_POLICY", "PASSIVE"), Map.entry("OPENBLAS_THREAD_TIMEOUT", "4"));
 
     private NativeThreadSettings() {
     }
@@ -32,9 +33,9 @@ public final class NativeThreadSettings {
     /** {@link #hint()} for the given environment. */
     static String hint(Map<String, String> env) {
         List<String> missing = new ArrayList<>();
-        for (String name : List.of("OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")) {
-            if (env.get(name) == null) {
-                missing.add(name + "=" + RECOMMENDED.get(name));
+        for (Map.Entry<String, String> v : RECOMMENDED) {
+            if (env.get(v.getKey()) == null) {
+                missing.add(v.getKey() + "=" + v.getValue());
             }
         }
         if (missing.isEmpty()) {

@@ -377,9 +377,11 @@ public final class DistillBenchmark {
                 distiller.student().sd().setListeners(List.of()); // the inference timing below runs this graph
                 log("teacher ops per step (top 12 by time):%n%s", full.profilers.get(0).report(12, steps));
                 log("student ops per step, forward and backward (top 25 by time):%n%s", full.profilers.get(1).report(25, steps));
-                for (OpProfiler p : full.profilers) {
+                List<String> graphs = List.of("teacher", "student"); // the order the profilers were added
+                for (int i = 0; i < graphs.size(); i++) {
+                    OpProfiler p = full.profilers.get(i);
                     log("%s: %.1f ms per step between ops (SameDiff's own work), by the op that follows (top 8):%n%s",
-                            p == full.profilers.get(0) ? "teacher" : "student", p.gapNanos() / 1e6 / steps, p.gapReport(8, steps));
+                            graphs.get(i), p.gapNanos() / 1e6 / steps, p.gapReport(8, steps));
                 }
             }
             List<StepTimer.Step> timedFull = full.after(0, warmup);
