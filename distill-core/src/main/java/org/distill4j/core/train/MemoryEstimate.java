@@ -111,13 +111,17 @@ public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerE
                         + "%s limit (-Dorg.bytedeco.javacpp.maxphysicalbytes)", MemoryLimits.gib(bytesAt(batchSize)),
                 MemoryLimits.gib(heldBytes), MemoryLimits.gib(fixedStepBytes), MemoryLimits.gib(bytesPerExample),
                 MemoryLimits.gib(limitBytes));
+        // "held" is the resident size, which keeps what an earlier run in this JVM freed (ND4J and the C allocator
+        // do not give it back): the second training in a notebook or a benchmark can be refused for that alone
+        String earlierRun = "; if this JVM trained before, part of what is held is memory that run freed, which this "
+                + "run would reuse: a fresh JVM needs less";
         if (fits == 0) {
             throw new ConfigException("training.batch_size", batchSize, parts + "; even one example does not fit: use a "
-                    + "smaller model or a shorter max_length, or raise the limit");
+                    + "smaller model or a shorter max_length, or raise the limit" + earlierRun);
         }
         int accumulate = (int) Math.ceil((double) batchSize * accumulation / fits);
         throw new ConfigException("training.batch_size", batchSize, parts + "; use batch_size " + fits + " or less, with "
                 + "gradient_accumulation_steps " + accumulate + " to keep an effective batch of at least "
-                + batchSize * accumulation + ", or raise the limit");
+                + batchSize * accumulation + ", or raise the limit" + earlierRun);
     }
 }

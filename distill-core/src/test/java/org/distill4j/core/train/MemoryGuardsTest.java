@@ -62,7 +62,8 @@ class MemoryGuardsTest {
         assertEquals("training.batch_size", x.field());
         assertTrue(x.getMessage().contains("0.77 GiB") && x.getMessage().contains("0.49 GiB limit")
                 && x.getMessage().contains("use batch_size 35 or less, with gradient_accumulation_steps 4")
-                && x.getMessage().contains("effective batch of at least 128"), x.getMessage());
+                && x.getMessage().contains("effective batch of at least 128")
+                && x.getMessage().contains("if this JVM trained before"), x.getMessage());
         ConfigException none = assertThrows(ConfigException.class, () -> e.checkFits(1, 1, 155L << 20));
         assertTrue(none.getMessage().contains("even one example does not fit"), none.getMessage());
     }
