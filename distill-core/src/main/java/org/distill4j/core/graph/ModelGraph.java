@@ -23,6 +23,13 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
 
+    /** Attaches {@link BatchedMatmulThreads} to the graph (once; CPU backend only). */
+    public ModelGraph {
+        if (sd != null) {
+            BatchedMatmulThreads.attach(sd);
+        }
+    }
+
     /** Builds a model from its definition into a new graph. */
     public static ModelGraph create(ModelDefinition definition, long seed) {
         SameDiff sd = SameDiff.create();

@@ -373,8 +373,8 @@ public final class DistillBenchmark {
             }
             distiller.train(data);
             if (!full.profilers.isEmpty()) {
-                teacher.sd().setListeners(List.of());
-                distiller.student().sd().setListeners(List.of()); // the inference timing below runs this graph
+                detach(teacher.sd(), full.profilers.get(0));
+                detach(distiller.student().sd(), full.profilers.get(1)); // the inference timing below runs this graph
                 log("teacher ops per step (top 12 by time):%n%s", full.profilers.get(0).report(12, steps));
                 log("student ops per step, forward and backward (top 25 by time):%n%s", full.profilers.get(1).report(25, steps));
                 List<String> graphs = List.of("teacher", "student"); // the order the profilers were added
@@ -382,6 +382,7 @@ public final class DistillBenchmark {
                     OpProfiler p = full.profilers.get(i);
                     log("%s: %.1f ms per step between ops (SameDiff's own work), by the op that follows (top 8):%n%s",
                             graphs.get(i), p.gapNanos() / 1e6 / steps, p.gapReport(8, steps));
+                    log("%s stalls: %s", graphs.get(i), p.stallReport(steps));
                 }
             }
             List<StepTimer.Step> timedFull = full.after(0, warmup);
@@ -406,7 +407,7 @@ public final class DistillBenchmark {
             GeneralDistiller cachingDistiller = distiller(teacher, studentModel, true, 2 * (warmup + steps),
                     workDir.resolve("cached"), cached);
             cachingDistiller.train(data);
-            teacher.sd().setListeners(List.of());
+            detach(teacher.sd(), calls);
             List<StepTimer.Step> epoch0 = cached.after(0, 0);
             List<StepTimer.Step> timedCached = cached.after(1, warmup);
             long epoch0Calls = epoch0.stream().mapToLong(StepTimer.Step::teacherCalls).sum();
@@ -749,6 +750,11 @@ public final class DistillBenchmark {
         public void operationStart(SameDiff sd, Operation op) {
             count++;
         }
+    }
+
+    /** Removes one listener and keeps the others (e.g. the graph's {@code BatchedMatmulThreads}). */
+    private static void detach(org.nd4j.autodiff.samediff.SameDiff sd, org.nd4j.autodiff.listeners.Listener listener) {
+        sd.setListeners(sd.getListeners().stream().filter(l -> l != listener).toList());
     }
 
     private static double median(List<StepTimer.Step> steps, java.util.function.ToDoubleFunction<StepTimer.Step> f) {

@@ -24,6 +24,7 @@ public final class OpProfiler extends BaseListener {
 
     private final Map<String, long[]> byType = new HashMap<>();
     private final Map<String, long[]> gapsBefore = new HashMap<>();
+    private final Map<String, List<Long>> runs = new HashMap<>(); // each run's time by op name, for stalls
     private long opStart;
     private long opEnd;     // 0 outside a graph run
     private long total;
@@ -61,6 +62,7 @@ public final class OpProfiler extends BaseListener {
             type += " " + java.util.Arrays.toString(outputs[0].shape()); // matmuls differ most by shape
         }
         add(byType, type, elapsed);
+        runs.computeIfAbsent(op.getName(), k -> new ArrayList<>()).add(elapsed);
     }
 
     private static void add(Map<String, long[]> table, String key, long nanos) {
@@ -87,6 +89,7 @@ public final class OpProfiler extends BaseListener {
     public void reset() {
         byType.clear();
         gapsBefore.clear();
+        runs.clear();
         total = 0;
     }
 
@@ -102,6 +105,38 @@ public final class OpProfiler extends BaseListener {
     public String gapReport(int top, int steps) {
         return table(gapsBefore, top, steps, gapNanos());
     }
+
+    /**
+     * Stalls: runs of an op that took over {@value #STALL_FACTOR} times that op's median run and over
+     * {@value #STALL_MIN_MS} ms, as "count, ms per step beyond the median, worst (op, ms)". An op node of the graph
+     * does the same work on every step, so such runs waited for something (threads, the allocator), e.g. the batched
+     * matmuls before {@code BatchedMatmulThreads}.
+     */
+    public String stallReport(int steps) {
+        long count = 0;
+        long excess = 0;
+        long worst = 0;
+        String worstOp = "-";
+        for (Map.Entry<String, List<Long>> e : runs.entrySet()) {
+            long[] t = e.getValue().stream().mapToLong(Long::longValue).sorted().toArray();
+            long median = t[t.length / 2];
+            for (long v : t) {
+                if (v > STALL_FACTOR * median && v > STALL_MIN_MS * 1_000_000L) {
+                    count++;
+                    excess += v - median;
+                    if (v > worst) {
+                        worst = v;
+                        worstOp = e.getKey();
+                    }
+                }
+            }
+        }
+        return String.format("%d op runs over %dx their median and %d ms, %.1f ms per step beyond the median, worst %s %.1f ms",
+                count, STALL_FACTOR, STALL_MIN_MS, excess / 1e6 / steps, worstOp, worst / 1e6);
+    }
+
+    static final int STALL_FACTOR = 4;
+    static final int STALL_MIN_MS = 10;
 
     private static String table(Map<String, long[]> table, int top, int steps, long all) {
         List<Map.Entry<String, long[]>> entries = new ArrayList<>(table.entrySet());

@@ -39,4 +39,43 @@ class OpProfilerTest {
         assertEquals(0, profiler.opCount());
         assertEquals(0, profiler.gapNanos());
     }
+
+    @Test
+    void aRunFarSlowerThanItsOpsMedianIsAStall() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 4);
+        sd.math.tanh(x.mmul(sd.var("w", Nd4j.ones(DataType.FLOAT, 4, 2)))).sum().rename("loss");
+        Map<String, INDArray> feeds = Map.of("x", Nd4j.ones(DataType.FLOAT, 3, 4));
+        sd.output(feeds, List.of("loss")); // a first run is slow for its own reasons (class loading, JIT)
+        OpProfiler profiler = new OpProfiler();
+        sd.addListeners(profiler);
+        int[] run = {0};
+        sd.addListeners(new org.nd4j.autodiff.listeners.BaseListener() { // after the profiler: its sleep is op time
+            @Override
+            public boolean isActive(org.nd4j.autodiff.listeners.Operation operation) {
+                return true;
+            }
+
+            @Override
+            public void preOpExecution(SameDiff s, org.nd4j.autodiff.listeners.At at,
+                                       org.nd4j.autodiff.samediff.internal.SameDiffOp op,
+                                       org.nd4j.linalg.api.ops.OpContext ctx) {
+                if (run[0] == 3 && op.getOp().opName().equals("tanh")) {
+                    try {
+                        Thread.sleep(60);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        for (run[0] = 0; run[0] < 5; run[0]++) {
+            sd.output(feeds, List.of("loss"));
+        }
+        String stalls = profiler.stallReport(5);
+        // at least the slowed run (another could stall on a busy machine), and the slowed one is the worst
+        assertTrue(stalls.matches("[1-9]\\d* op runs over 4x their median and 10 ms, .* worst tanh \\d+\\.\\d ms"), stalls);
+        profiler.reset();
+        assertTrue(profiler.stallReport(1).startsWith("0 op runs"), "none after a reset");
+    }
 }
