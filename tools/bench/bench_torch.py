@@ -79,7 +79,7 @@ def parse_args(argv=None):
     a("--batch", type=int, default=16)
     a("--seq", type=int, default=128)
     a("--warmup", type=int, default=3)
-    a("--steps", type=int, default=10)
+    a("--steps", type=int, default=30)
     a("--threads", type=int, default=2)
     a("--matches", default="0:0,2:1,4:2,6:3", help="teacher_layer:student_layer pairs for hidden_mse")
     a("--seed", type=int, default=1)
