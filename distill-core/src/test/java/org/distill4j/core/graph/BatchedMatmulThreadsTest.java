@@ -76,16 +76,21 @@ class BatchedMatmulThreadsTest {
         return sd;
     }
 
-    @Test
-    void batchedProductsRunWithOneBlasThreadAndPlainOnesWithAll() {
-        SameDiff sd = graph();
+    /** A graph with the listener and a probe after it, run forward once; the probe is returned. */
+    private static Probe forwardWithProbe(SameDiff sd, String what) {
         BatchedMatmulThreads.attach(sd);
         Probe probe = new Probe();
         sd.addListeners(probe);
-
         sd.output(Map.of(), List.of("loss"));
-        assertEquals(List.of("matmul rank 4: 1", "matmul rank 2: 2"), probe.seen, "forward");
+        assertEquals(List.of("matmul rank 4: 1", "matmul rank 2: 2"), probe.seen, what);
         assertEquals(2, Nd4j.factory().blas().getMaxThreads(), "restored after the run");
+        return probe;
+    }
+
+    @Test
+    void batchedProductsRunWithOneBlasThreadAndPlainOnesWithAll() {
+        SameDiff sd = graph();
+        Probe probe = forwardWithProbe(sd, "forward");
 
         probe.seen.clear();
         sd.calculateGradients(Map.of(), List.of("q", "w"));
@@ -132,13 +137,7 @@ class BatchedMatmulThreadsTest {
         assertThrows(IllegalStateException.class, () -> bad.output(Map.of(), List.of("loss")));
         assertEquals(1, Nd4j.factory().blas().getMaxThreads(), "the failed op left one thread (no callback ends it)");
 
-        SameDiff next = graph();
-        BatchedMatmulThreads.attach(next);
-        Probe probe = new Probe();
-        next.addListeners(probe);
-        next.output(Map.of(), List.of("loss"));
-        assertEquals(List.of("matmul rank 4: 1", "matmul rank 2: 2"), probe.seen, "the next run restores it");
-        assertEquals(2, Nd4j.factory().blas().getMaxThreads());
+        forwardWithProbe(graph(), "the next run restores it");
     }
 
     @Test
