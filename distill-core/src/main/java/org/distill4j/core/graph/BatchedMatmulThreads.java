@@ -8,6 +8,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -74,17 +75,14 @@ public final class BatchedMatmulThreads extends BaseListener {
 
     @Override
     public void operationStart(SameDiff sd, Operation op) {
-        restoreAfterFailure();
+        endThisThreadsProduct();
     }
 
     @Override
     public void preOpExecution(SameDiff sd, At at, SameDiffOp op, OpContext opContext) {
+        endThisThreadsProduct();
         String name = op.getOp().opName();
-        if (!name.startsWith("matmul")) {
-            restoreAfterFailure();
-            return;
-        }
-        if (isBatchedMatmul(name, opContext.getInputArrays())) {
+        if (name.startsWith("matmul") && isBatchedMatmul(name, opContext.getInputArrays())) {
             synchronized (LOCK) {
                 if (inFlight++ == 0) {
                     restoreTo = Nd4j.factory().blas().getMaxThreads();
@@ -98,23 +96,20 @@ public final class BatchedMatmulThreads extends BaseListener {
     }
 
     @Override
-    public void opExecution(SameDiff sd, At at, org.nd4j.linalg.dataset.api.MultiDataSet batch, SameDiffOp op,
-                            OpContext opContext, INDArray[] outputs) {
-        if (MARK.get() == Boolean.TRUE) {
-            MARK.remove();
-            leave();
-        }
+    public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext opContext,
+                            INDArray[] outputs) {
+        endThisThreadsProduct();
     }
 
-    /** This thread's batched product started and its end was not seen: an op failed in between. */
-    private static void restoreAfterFailure() {
-        if (MARK.get() == Boolean.TRUE) {
-            MARK.remove();
-            leave();
+    /**
+     * Ends this thread's batched product if one is marked: after it ran, or, called before any other op or run, after
+     * it failed.
+     */
+    private static void endThisThreadsProduct() {
+        if (MARK.get() != Boolean.TRUE) {
+            return;
         }
-    }
-
-    private static void leave() {
+        MARK.remove();
         synchronized (LOCK) {
             if (--inFlight == 0 && restoreTo > 1) {
                 Nd4j.factory().blas().setMaxThreads(restoreTo);

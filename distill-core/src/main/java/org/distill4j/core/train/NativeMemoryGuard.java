@@ -9,9 +9,8 @@ package org.distill4j.core.train;
  * (freed memory stays resident in the allocator; ND4J's CPU buffers are in neither counter), so the guard goes by time.
  * After an update it collects if the step took at least 0.2 s and {@value #LONG_STEP_FACTOR} times the last collection
  * (so the collection costs at most a tenth of such a step; on the standard benchmark, 20-30 ms after steps of 0.6-1.1
- * s), or
- * else if at least a second, and at least twenty times the last collection's duration, has passed since the last one
- * (steps of milliseconds: a few percent of their time at most). Skipping the collection after a long step is what
+ * s), or else if at least a second, and at least twenty times the last collection's duration, has passed since the
+ * last one (steps of milliseconds: a few percent of their time at most). Skipping the collection after a long step is what
  * costs: the next step's arrays come from fresh pages, the resident size jumps by a step's allocations (1.1-1.5 GiB)
  * and stays, and that step is 0.5-0.7 s slower. With only the once-a-second rule the benchmark's 0.6 s cached steps
  * collected every other step: two alternating pairs, peak 3731 / 4353 MiB before and 2779 / 2868 MiB with the
