@@ -22,6 +22,11 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  */
 public final class OpProfiler extends BaseListener {
 
+    /** A stall: an op run over this many times its node's median run ... */
+    static final int STALL_FACTOR = 4;
+    /** ... and over this many milliseconds. */
+    static final int STALL_MIN_MS = 10;
+
     private final Map<String, long[]> byType = new HashMap<>();
     private final Map<String, long[]> gapsBefore = new HashMap<>();
     private final Map<String, List<Long>> runs = new HashMap<>(); // each run's time by op name, for stalls
@@ -134,9 +139,6 @@ public final class OpProfiler extends BaseListener {
         return String.format("%d op runs over %dx their median and %d ms, %.1f ms per step beyond the median, worst %s %.1f ms",
                 count, STALL_FACTOR, STALL_MIN_MS, excess / 1e6 / steps, worstOp, worst / 1e6);
     }
-
-    static final int STALL_FACTOR = 4;
-    static final int STALL_MIN_MS = 10;
 
     private static String table(Map<String, long[]> table, int top, int steps, long all) {
         List<Map.Entry<String, long[]>> entries = new ArrayList<>(table.entrySet());
