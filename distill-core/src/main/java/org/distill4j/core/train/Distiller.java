@@ -714,6 +714,10 @@ public abstract class Distiller {
     private record MicroStep(Batch batch, OutAndGrad result) {
     }
 
+    /** Which micro-batch: the task, the update (0-based) and the micro-batch within that update. */
+    private record MicroKey(Task task, long step, int micro) {
+    }
+
     /** Optimizer-state name of a parameter's update count in checkpoints. */
     static final String UPDATES_STATE = "updates";
 
@@ -734,6 +738,8 @@ public abstract class Distiller {
         private Path lastCheckpoint;
         private long checkpointedStep = -1;
         private long examplesSeen;
+        /** The teacher thread while {@code training.overlap_teacher} is on and a task has a teacher; else null. */
+        private TeacherAhead<MicroKey> ahead;
 
         Loop(int updatesPerEpoch, long totalSteps) {
             this.updatesPerEpoch = updatesPerEpoch;
@@ -800,6 +806,9 @@ public abstract class Distiller {
 
         private TrainingResult runLocked() {
             TrainingConfig tc = setup.training();
+            if (tc.overlapTeacher() && tasks.stream().anyMatch(t -> t.teacherOutputs != null)) {
+                ahead = new TeacherAhead<>();
+            }
             try {
                 listeners.forEach(l -> l.onRunStart(this));
                 while (step < totalSteps && stopReason == null) {
@@ -847,12 +856,27 @@ public abstract class Distiller {
                 throw report(e);
             } catch (Error e) {
                 throw report(e);
+            } finally {
+                if (ahead != null) {
+                    ahead.close(); // after a stop or a failure, the teacher's graph is the caller's again
+                    ahead = null;
+                }
             }
         }
 
-        /** SameDiff's per-session array caches would otherwise hold about a GiB per graph between updates. */
+        /**
+         * SameDiff's per-session array caches would otherwise hold about a GiB per graph between updates. With the
+         * teacher thread, the teachers' sessions are released by whoever ran them, right after ({@link #teacherForward}):
+         * clearing them here could race with a forward pass in flight.
+         */
         private void releaseSessionMemory(Task task) {
             task.student.releaseSessionMemory();
+            if (ahead == null) {
+                releaseTeacherSessions(task);
+            }
+        }
+
+        private static void releaseTeacherSessions(Task task) {
             if (task.teacher != null) {
                 task.teacher.releaseSessionMemory();
             }
@@ -912,7 +936,7 @@ public abstract class Distiller {
             double total = 0;
             for (int j = 0; j < groups.size(); j++) {
                 int[] idx = groups.get(j);
-                MicroStep ms = microStep(task, idx, j, weightFeeds, outputs, gradientNames, false);
+                MicroStep ms = microStep(task, groups, j, weightFeeds, outputs, gradientNames, false);
                 OutAndGrad r = ms.result();
                 Map<String, INDArray> microGrads = new LinkedHashMap<>(r.getGradients());
                 student.scatterLookupGradients(microGrads, ms.batch());
@@ -975,31 +999,102 @@ public abstract class Distiller {
          * Teacher outputs and the student's forward and backward pass on one micro-batch, without any update. The
          * random seed depends only on (seed, step, micro-batch), so a resumed run repeats the same dropout masks.
          *
+         * <p>With the teacher thread ({@link TeacherAhead}), this micro-batch's batch and teacher outputs were prepared
+         * during the previous micro-step, and this one prepares the next before the student runs. The next batch is
+         * prepared after this one's dropout masks are drawn (and after a teacher forward pass this thread runs itself),
+         * where it would be prepared without overlap as far as the post-processor and the random state can tell.
+         *
+         * @param groups the update's micro-batches (example indices); this is number {@code j}
          * @param dry a memory-estimate step: the teacher runs outside its cache, uncounted, and the post-processor
          *            does not see the batch
          */
-        private MicroStep microStep(Task task, int[] idx, int j, Map<String, INDArray> weightFeeds, List<String> outputs,
-                                    List<String> gradientNames, boolean dry) {
+        private MicroStep microStep(Task task, List<int[]> groups, int j, Map<String, INDArray> weightFeeds,
+                                    List<String> outputs, List<String> gradientNames, boolean dry) {
             TrainingConfig tc = setup.training();
             ModelGraph student = task.student;
+            int[] idx = groups.get(j);
+            TeacherAhead.Prepared prepared = dry || ahead == null ? null : ahead.take(new MicroKey(task, step, j));
+            Batch batch = prepared != null ? prepared.batch() : prepareBatch(task, idx, step, j, dry);
+            // Seed, then switch to training, then draw the feeds: dropout masks are drawn in feeds().
+            Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j);
+            student.setTraining(true);
+            Map<String, INDArray> feeds = new LinkedHashMap<>(student.feeds(batch));
+            Map<String, INDArray> teacher = Map.of();
+            if (dry && task.teacherOutputs != null) {
+                teacher = task.teacherOutputs.dryRun(batch, dtype);
+            } else if (prepared == null && task.teacherOutputs != null) {
+                teacher = teacherForward(task, batch, idx); // on this thread, before the teacher thread gets work
+            }
+            if (!dry && ahead != null) {
+                prepareNext(task, groups, j);
+            }
+            if (prepared != null) {
+                teacher = prepared.await();
+            }
+            teacher.forEach((name, value) -> feeds.put(task.wiring.teacherFeeds().get(name), value));
+            feeds.putAll(weightFeeds);
+            return new MicroStep(batch, student.sd().calculateGradientsAndOutputs(feeds, outputs, gradientNames));
+        }
+
+        /** The micro-batch of {@code idx} as the models see it: after the user's post-processor, unless dry. */
+        private Batch prepareBatch(Task task, int[] idx, long atStep, int j, boolean dry) {
             Batch batch = task.data.batch(idx);
             if (setup.postprocessor() != null && !dry) { // a user's post-processor sees training batches only
-                batch = setup.postprocessor().process(batch, new java.util.Random(tc.seed() * 6151L + step * 97L + j));
+                batch = setup.postprocessor().process(batch,
+                        new java.util.Random(setup.training().seed() * 6151L + atStep * 97L + j));
                 if (batch.size() != idx.length) {
                     throw new IllegalStateException("the batch post-processor returned " + batch.size()
                             + " examples for a micro-batch of " + idx.length);
                 }
             }
-            // Seed, then switch to training, then draw the feeds: dropout masks are drawn in feeds().
-            Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j);
-            student.setTraining(true);
-            Map<String, INDArray> feeds = new LinkedHashMap<>(student.feeds(batch));
-            if (task.teacherOutputs != null) {
-                (dry ? task.teacherOutputs.dryRun(batch, dtype) : task.teacherOutputs.forBatch(batch, idx, dtype))
-                        .forEach((name, value) -> feeds.put(task.wiring.teacherFeeds().get(name), value));
+            return batch;
+        }
+
+        /** The task's teacher outputs for a batch (from its cache or a forward pass); sessions released after. */
+        private Map<String, INDArray> teacherForward(Task task, Batch batch, int[] idx) {
+            Map<String, INDArray> out = task.teacherOutputs.forBatch(batch, idx, dtype);
+            if (ahead != null) {
+                releaseTeacherSessions(task);
             }
-            feeds.putAll(weightFeeds);
-            return new MicroStep(batch, student.sd().calculateGradientsAndOutputs(feeds, outputs, gradientNames));
+            return out;
+        }
+
+        /**
+         * Hands the micro-batch after ({@code task}, {@link #step}, {@code j}) to the teacher thread: the next one of
+         * this update, else the first of the next update (its task from the sampler, its position as this update
+         * will leave it, the next epoch's order after this epoch's last micro-batch). Nothing after the last update or
+         * for a task without a teacher.
+         */
+        private void prepareNext(Task task, List<int[]> groups, int j) {
+            Task next = task;
+            long nextStep = step;
+            int nextJ = j + 1;
+            int[] idx;
+            if (nextJ < groups.size()) {
+                idx = groups.get(nextJ);
+            } else {
+                nextStep = step + 1;
+                nextJ = 0;
+                if (nextStep >= totalSteps) {
+                    return;
+                }
+                next = tasks.get(sampler.taskAt(nextStep));
+                int microIn = next.microInEpoch + (next == task ? groups.size() : 0);
+                int epoch = next.epoch;
+                if (microIn == next.microPerEpoch) {
+                    microIn = 0;
+                    epoch++;
+                }
+                int[] order = epoch == next.epoch && next.order != null ? next.order : next.permutation(epoch);
+                idx = DataOrder.microBatch(order, setup.training().batchSize(), microIn);
+            }
+            if (next.teacherOutputs == null) {
+                return;
+            }
+            Task t = next;
+            long s = nextStep;
+            int m = nextJ;
+            ahead.submit(new MicroKey(t, s, m), () -> prepareBatch(t, idx, s, m, false), b -> teacherForward(t, b, idx));
         }
 
         /**
@@ -1018,7 +1113,7 @@ public abstract class Distiller {
                     graphs.add(task.teacher.sd());
                 }
                 MemoryEstimate e = MemoryEstimate.measure(tc.batchSize(), graphs, examples ->
-                        microStep(task, java.util.Arrays.copyOf(order, Math.min(examples, order.length)), 0, weightFeeds,
+                        microStep(task, List.of(java.util.Arrays.copyOf(order, Math.min(examples, order.length))), 0, weightFeeds,
                                 outputs, gradientNames, true));
                 task.student.setTraining(false);
                 e.checkFits(Math.min(tc.batchSize(), task.data.size()), tc.gradientAccumulationSteps(), limitBytes);
@@ -1098,13 +1193,15 @@ public abstract class Distiller {
         /**
          * The parts of an experiment's JSON that a resumed run must share with its checkpoint: all but
          * training.keep_checkpoints, which only says how many files to keep (a run stopped by a full disk may be
-         * resumed with fewer), and which checkpoints from before it existed lack.
+         * resumed with fewer), and training.overlap_teacher, which does not change the run's numbers; checkpoints
+         * from before either existed lack them.
          */
         private static JsonNode resumeRelevant(String experimentJson) {
             try {
                 JsonNode tree = new ObjectMapper().readTree(experimentJson);
                 if (tree.get("training") instanceof ObjectNode training) {
                     training.remove("keep_checkpoints");
+                    training.remove("overlap_teacher");
                 }
                 return tree;
             } catch (JsonProcessingException e) {

@@ -31,7 +31,7 @@ class ConfigIOTest {
         TrainingConfig training = TrainingConfig.builder()
                 .gradientAccumulationSteps(2).ckptFrequency(3).ckptEpochFrequency(2).ckptSteps(25)
                 .logDir("runs/logs").outputDir("runs/out").device("cpu").seed(7).batchSize(16).numSteps(100)
-                .shuffle(false).maxGradNorm(1.5)
+                .shuffle(false).maxGradNorm(1.5).overlapTeacher(false)
                 .optimizer(new OptimizerConfig("adam", 2e-4, 0.8, 0.99, 1e-6, 0.01, 0.5))
                 .lrSchedule(ScheduleConfig.of("slanted_triangular", Map.of("ratio", 16.0, "cut_frac", 0.2)))
                 .build();
@@ -90,6 +90,8 @@ class ConfigIOTest {
         assertEquals(defaults, ConfigIO.fromJson("{}", "t", ExperimentConfig.class));
         assertEquals(TrainingConfig.defaults(), defaults.training());
         assertEquals(DistillationConfig.defaults(), defaults.distillation());
+        assertTrue(defaults.training().overlapTeacher(), "the teacher thread is on unless a file turns it off");
+        assertFalse(ConfigIO.fromYaml("training: {overlap_teacher: false}\n", "t", ExperimentConfig.class).training().overlapTeacher());
     }
 
     @Test
@@ -425,6 +427,7 @@ class ConfigIOTest {
         assertField(yamlError("training: {keep_checkpoints: 0}\n"), "training.keep_checkpoints", ">= 1");
         assertField(yamlError("training: {max_grad_norm: 0}\n"), "training.max_grad_norm", "-1");
         assertField(yamlError("training: {device: tpu}\n"), "training.device", "'tpu'", "auto, cpu, cuda");
+        assertField(yamlError("training: {overlap_teacher: sometimes}\n"), "training.overlap_teacher", "sometimes");
     }
 
     @Test

@@ -240,24 +240,34 @@ class TrainingLoopTest {
     @Test
     void everyUpdateLeavesNoSameDiffSessionBehind() {
         ModelGraph teacher = Runs.teacher(dir);
-        BasicDistiller[] holder = new BasicDistiller[1];
-        List<String> held = new ArrayList<>();
-        TrainingListener check = new TrainingListener() {
-            @Override
-            public void onStepEnd(TrainingContext ctx, StepLosses losses) {
-                SameDiff student = holder[0].student().sd();
-                for (SameDiff g : new SameDiff[]{student, student.getFunction("grad"), teacher.sd()}) {
-                    if (!g.getSessions().isEmpty()) {
-                        held.add("update " + ctx.state().step());
+        for (boolean overlap : new boolean[]{false, true}) {
+            BasicDistiller[] holder = new BasicDistiller[1];
+            List<String> held = new ArrayList<>();
+            TrainingListener check = new TrainingListener() {
+                @Override
+                public void onStepEnd(TrainingContext ctx, StepLosses losses) {
+                    SameDiff student = holder[0].student().sd();
+                    // with overlap_teacher the teacher may be running the next micro-batch now (its thread releases
+                    // its session right after), so it is checked here only without, and after the run with
+                    List<SameDiff> graphs = new ArrayList<>(List.of(student, student.getFunction("grad")));
+                    if (!overlap) {
+                        graphs.add(teacher.sd());
+                    }
+                    for (SameDiff g : graphs) {
+                        if (!g.getSessions().isEmpty()) {
+                            held.add("update " + ctx.state().step());
+                        }
                     }
                 }
-            }
-        };
-        holder[0] = BasicDistiller.builder()
-                .trainingConfig(training("sessions").batchSize(8).numEpochs(1).optimizer(sgd(0.1)).build())
-                .distillationConfig(kdAndHardLabels()).teacher(teacher).student(Runs.student()).listener(check).build();
-        holder[0].train(Runs.data());
-        assertEquals(List.of(), held, "sessions (and their array caches) still held after these updates");
+            };
+            holder[0] = BasicDistiller.builder()
+                    .trainingConfig(training("sessions" + overlap).batchSize(8).numEpochs(1).optimizer(sgd(0.1))
+                            .overlapTeacher(overlap).build())
+                    .distillationConfig(kdAndHardLabels()).teacher(teacher).student(Runs.student()).listener(check).build();
+            holder[0].train(Runs.data());
+            assertEquals(List.of(), held, "sessions (and their array caches) still held after these updates, overlap " + overlap);
+            assertTrue(teacher.sd().getSessions().isEmpty(), "the teacher's session after the run, overlap " + overlap);
+        }
     }
 
     @Test
@@ -478,7 +488,7 @@ class TrainingLoopTest {
     }
 
     @Test
-    void aCheckpointFromBeforeKeepCheckpointsExistedStillResumes() throws IOException {
+    void aCheckpointFromBeforeKeepCheckpointsAndOverlapTeacherExistedStillResumes() throws IOException {
         TrainingConfig tc = training("old").numEpochs(2).build();
         BasicTrainer.builder().trainingConfig(tc).student(Runs.student()).listener(stopAt(7, "stop")).build()
                 .train(Runs.data());
@@ -486,12 +496,13 @@ class TrainingLoopTest {
         Checkpoint c = CheckpointIO.read(file);
         var experiment = (ObjectNode) new ObjectMapper().readTree(c.experiment());
         ((ObjectNode) experiment.get("training")).remove("keep_checkpoints");
+        ((ObjectNode) experiment.get("training")).remove("overlap_teacher");
         CheckpointIO.write(file, new Checkpoint(c.state(), c.seed(), c.parameters(), c.optimizerState(), c.epochOrder(),
                 c.listenerStates(), experiment.toString())); // as written before the field existed
 
-        TrainingResult resumed = BasicTrainer.builder().trainingConfig(tc).student(Runs.student())
-                .resumeFrom(dir.resolve("old")).build().train(Runs.data());
-        assertEquals(10, resumed.state().step());
+        TrainingResult resumed = BasicTrainer.builder().trainingConfig(tc.toBuilder().overlapTeacher(false).build())
+                .student(Runs.student()).resumeFrom(dir.resolve("old")).build().train(Runs.data());
+        assertEquals(10, resumed.state().step(), "resumed, with overlap_teacher changed too (it changes no number)");
     }
 
     // ------------------------------------------------------------------ teacher

@@ -66,7 +66,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *       (the loop calls them around one whole update: batch assembly, teacher forward, student forward and
  *       backward, embedding-gradient scatter, gradient norm, Adam, loss bookkeeping; the checkpoint comes after
  *       {@code onStepEnd} of the last step and is not timed). The first {@code warmup} steps are dropped;
- *       figure = batch / median seconds of the rest.</li>
+ *       figure = batch / median seconds of the rest. With {@code --overlap-teacher true} (the default, as the
+ *       library's {@code training.overlap_teacher}) the teacher's forward pass of step n + 1 runs on the loop's
+ *       teacher thread during step n, so a step's time holds the student's work and whatever of the teacher's it
+ *       waits for; {@code false} runs them one after the other, as the PyTorch reference does.</li>
  *   <li><b>cached_step_samples_per_s</b>: the same with {@code is_caching_logits: true} (in memory) for two
  *       epochs ({@code 2 * (warmup + steps)} updates). Only steps whose epoch, read from the loop's
  *       {@link TrainingContext#state()} at {@code onStepStart}, is 1 count, again without their first
@@ -119,7 +122,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <h2>Output</h2>
  * stdout holds only {@code key value} lines: full_step_samples_per_s, cached_step_samples_per_s,
  * student_inference_samples_per_s, teacher_inference_samples_per_s, peak_rss_mib, needed_mib, step_gflop,
- * achieved_gflops, sgemm_ceiling_gflops, then {@code torch.*}, ratio_full_step_vs_torch (only with torch
+ * achieved_gflops, sgemm_ceiling_gflops, with {@code --profile true} loop_overhead_fraction (the share of the
+ * full step in which no op of either graph and no optimizer update runs), then {@code torch.*}, ratio_full_step_vs_torch (only with torch
  * figures), ratio_cached_vs_uncached and fraction_of_sgemm_ceiling. Progress, diagnostics (step-time breakdown,
  * parameter counts, teacher calls) and library logging go to stderr (lines of the benchmark start with '#').
  *
@@ -156,6 +160,7 @@ public final class DistillBenchmark {
         DEFAULTS.put("repo-root", ".");
         DEFAULTS.put("gc-between-steps", "false");
         DEFAULTS.put("profile", "true");
+        DEFAULTS.put("overlap-teacher", "true"); // training.overlap_teacher: the teacher forward on a second thread
     }
 
     /** The options passed on to bench_torch.py (same names there). */
@@ -168,6 +173,7 @@ public final class DistillBenchmark {
     private final int vocab, positions, labels, batch, seq, warmup, steps, sgemmSize;
     private final long seed;
     private final boolean gcBetweenSteps;
+    private final boolean overlapTeacher;
     private final int[][] matches;
     private final PrintStream out;
     private final PrintStream err = System.err;
@@ -193,11 +199,8 @@ public final class DistillBenchmark {
         sgemmSize = positiveInt("sgemm-size");
         positiveInt("threads");
         seed = Long.parseLong(opts.get("seed"));
-        String gc = opts.get("gc-between-steps");
-        if (!gc.equals("true") && !gc.equals("false")) {
-            throw new IllegalArgumentException("--gc-between-steps must be true or false");
-        }
-        gcBetweenSteps = gc.equals("true");
+        gcBetweenSteps = booleanOption("gc-between-steps");
+        overlapTeacher = booleanOption("overlap-teacher");
         if (warmup < 0) {
             throw new IllegalArgumentException("--warmup must be >= 0");
         }
@@ -288,6 +291,14 @@ public final class DistillBenchmark {
         return opts;
     }
 
+    private boolean booleanOption(String key) {
+        String v = opts.get(key);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException("--" + key + " must be true or false, not '" + v + "'");
+        }
+        return v.equals("true");
+    }
+
     private int intOption(String key) {
         try {
             return Integer.parseInt(opts.get(key).trim());
@@ -358,14 +369,17 @@ public final class DistillBenchmark {
         Path workDir = Files.createTempDirectory("distill-bench-");
         try {
             // 1. Full distillation step.
-            log("full step: %d updates (%d warm-up) of batch %d x %d", warmup + steps, warmup, batch, seq);
+            log("full step: %d updates (%d warm-up) of batch %d x %d, training.overlap_teacher %s", warmup + steps,
+                    warmup, batch, seq, overlapTeacher);
             StepTimer full = new StepTimer();
             full.gcBetweenSteps = gcBetweenSteps;
             GeneralDistiller distiller = distiller(teacher, studentModel, false, warmup + steps,
                     workDir.resolve("full"), full);
-            if (opts.get("profile").equals("true")) {
-                OpProfiler teacherOps = new OpProfiler();
-                OpProfiler studentOps = new OpProfiler();
+            if (booleanOption("profile")) {
+                OpProfiler.Busy busy = new OpProfiler.Busy(); // with overlap both graphs run at once
+                OpProfiler teacherOps = new OpProfiler(busy);
+                OpProfiler studentOps = new OpProfiler(busy);
+                full.busy = busy;
                 teacher.sd().addListeners(teacherOps);
                 distiller.student().sd().addListeners(studentOps);
                 full.profilers.addAll(List.of(teacherOps, studentOps));
@@ -494,6 +508,7 @@ public final class DistillBenchmark {
                         .optimizer(OptimizerConfig.adamW(1e-4).withName("adam").withWeightDecay(0))
                         .lrSchedule(ScheduleConfig.constant())
                         .maxGradNorm(-1) // no clipping
+                        .overlapTeacher(overlapTeacher)
                         .outputDir(outDir.toString())
                         .build())
                 .distillationConfig(DistillationConfig.builder()
@@ -659,8 +674,12 @@ public final class DistillBenchmark {
     static final class StepTimer implements TrainingListener {
         record Step(int epoch, int microInEpoch, long startNs, long gradsNs, long updateNs, long endNs, long teacherCalls,
                     double rssMib, long opsNs) {
-            /** Share of the step spent outside SameDiff's ops (teacher and student graphs) and outside Adam. */
-            double overhead() { return opsNs < 0 ? Double.NaN : 1.0 - (opsNs + (updateNs - gradsNs)) / (double) (endNs - startNs); }
+            /**
+             * Share of the step in which no op of the teacher's or the student's graph runs and Adam does not
+             * ({@code opsNs} is that busy time, Adam included): with the teacher on its own thread, time in which
+             * both work counts once.
+             */
+            double overhead() { return opsNs < 0 ? Double.NaN : 1.0 - opsNs / (double) (endNs - startNs); }
             double total() { return (endNs - startNs) / 1e9; }
             double gradients() { return (gradsNs - startNs) / 1e9; }
             double update() { return (updateNs - gradsNs) / 1e9; }
@@ -670,6 +689,8 @@ public final class DistillBenchmark {
         final List<Step> steps = new ArrayList<>();
         /** Op timers on the teacher's and the student's graphs (empty: not profiled). */
         final List<OpProfiler> profilers = new ArrayList<>();
+        /** The profilers' shared clock of time with an op running (null: not profiled). */
+        OpProfiler.Busy busy;
         /** Profilers restart at this step, so their report covers the timed steps only. */
         int profileFrom = -1;
         private long opsAtStart;
@@ -690,7 +711,7 @@ public final class DistillBenchmark {
             if (steps.size() == profileFrom) {
                 profilers.forEach(OpProfiler::reset);
             }
-            opsAtStart = profilers.stream().mapToLong(OpProfiler::totalNanos).sum();
+            opsAtStart = busy == null ? 0 : busy.nanos();
             grads = 0;
             update = 0;
             start = System.nanoTime();
@@ -699,18 +720,24 @@ public final class DistillBenchmark {
         @Override
         public void beforeUpdate(TrainingContext ctx, double gradNorm, Map<String, Double> learningRates) {
             grads = System.nanoTime();
+            if (busy != null) {
+                busy.opStarted(grads); // Adam's array ops count as ops
+            }
         }
 
         @Override
         public void afterUpdate(TrainingContext ctx) {
             update = System.nanoTime();
+            if (busy != null) {
+                busy.opEnded(update);
+            }
         }
 
         @Override
         public void onStepEnd(TrainingContext ctx, StepLosses losses) {
             long end = System.nanoTime();
             long calls = teacherCalls == null ? 0 : teacherCalls.count - callsAtStart;
-            long ops = profilers.isEmpty() ? -1 : profilers.stream().mapToLong(OpProfiler::totalNanos).sum() - opsAtStart;
+            long ops = busy == null ? -1 : busy.nanos() - opsAtStart;
             if (gcBetweenSteps) {
                 System.gc(); // diagnostic: after the clock stopped, so ND4J buffers of this step are freed untimed
             }

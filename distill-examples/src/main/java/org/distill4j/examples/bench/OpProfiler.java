@@ -19,8 +19,36 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * intervals is framework and loop overhead. It also times the gaps inside a graph run (from its start to the first op,
  * then between consecutive ops), by the op that follows: SameDiff's own work per op (dependency tracking, output
  * shapes, allocating outputs), the part of that overhead inside the graphs. Attach with {@code sd.addListeners(profiler)}.
+ *
+ * <p>Graphs may run on different threads at once (the training loop's teacher thread): each profiler's methods are
+ * synchronized, and profilers made with one {@link Busy} clock add up the time in which at least one of their ops
+ * runs, counting overlapping ops once.
  */
 public final class OpProfiler extends BaseListener {
+
+    /** Wall time in which at least one op of any profiler sharing this clock runs. */
+    public static final class Busy {
+        private int running;
+        private long since;
+        private long busy;
+
+        synchronized void opStarted(long now) {
+            if (running++ == 0) {
+                since = now;
+            }
+        }
+
+        synchronized void opEnded(long now) {
+            if (--running == 0) {
+                busy += now - since;
+            }
+        }
+
+        /** Nanoseconds so far with at least one op running, the op running now included up to now. */
+        public synchronized long nanos() {
+            return running > 0 ? busy + System.nanoTime() - since : busy;
+        }
+    }
 
     /** A stall: an op run over this many times its node's median run ... */
     static final int STALL_FACTOR = 4;
@@ -33,6 +61,17 @@ public final class OpProfiler extends BaseListener {
     private long opStart;
     private long opEnd;     // 0 outside a graph run
     private long total;
+    private final Busy busy;
+
+    /** A profiler with its own busy clock. */
+    public OpProfiler() {
+        this(new Busy());
+    }
+
+    /** A profiler whose ops also count on a clock shared with other profilers. */
+    public OpProfiler(Busy busy) {
+        this.busy = busy;
+    }
 
     @Override
     public boolean isActive(Operation operation) {
@@ -40,26 +79,29 @@ public final class OpProfiler extends BaseListener {
     }
 
     @Override
-    public void operationStart(SameDiff sd, Operation op) {
+    public synchronized void operationStart(SameDiff sd, Operation op) {
         opEnd = System.nanoTime();
     }
 
     @Override
-    public void operationEnd(SameDiff sd, Operation op) {
+    public synchronized void operationEnd(SameDiff sd, Operation op) {
         opEnd = 0;
     }
 
     @Override
-    public void preOpExecution(SameDiff sd, At at, SameDiffOp op, OpContext opContext) {
+    public synchronized void preOpExecution(SameDiff sd, At at, SameDiffOp op, OpContext opContext) {
         opStart = System.nanoTime();
+        busy.opStarted(opStart);
         if (opEnd > 0) {
             add(gapsBefore, op.getOp().opName(), opStart - opEnd);
         }
     }
 
     @Override
-    public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext opContext, INDArray[] outputs) {
+    public synchronized void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext opContext,
+                                         INDArray[] outputs) {
         opEnd = System.nanoTime();
+        busy.opEnded(opEnd);
         long elapsed = opEnd - opStart;
         total += elapsed;
         String type = op.getOp().opName();
@@ -77,21 +119,21 @@ public final class OpProfiler extends BaseListener {
     }
 
     /** Nanoseconds spent inside ops since the last reset. */
-    public long totalNanos() {
+    public synchronized long totalNanos() {
         return total;
     }
 
     /** Ops executed since the last reset. */
-    public long opCount() {
+    public synchronized long opCount() {
         return byType.values().stream().mapToLong(e -> e[0]).sum();
     }
 
     /** Nanoseconds inside graph runs but outside their ops since the last reset. */
-    public long gapNanos() {
+    public synchronized long gapNanos() {
         return gapsBefore.values().stream().mapToLong(e -> e[1]).sum();
     }
 
-    public void reset() {
+    public synchronized void reset() {
         byType.clear();
         gapsBefore.clear();
         runs.clear();
@@ -99,7 +141,7 @@ public final class OpProfiler extends BaseListener {
     }
 
     /** The {@code top} op types by time: "type count ms share", one per line, divided by {@code steps}. */
-    public String report(int top, int steps) {
+    public synchronized String report(int top, int steps) {
         return table(byType, top, steps, total);
     }
 
@@ -107,7 +149,7 @@ public final class OpProfiler extends BaseListener {
      * The {@code top} op types by the gap before them: "type count ms share-of-all-gaps", one per line, divided by
      * {@code steps}; the time between ops (SameDiff's own per-op work) summed by the op that follows.
      */
-    public String gapReport(int top, int steps) {
+    public synchronized String gapReport(int top, int steps) {
         return table(gapsBefore, top, steps, gapNanos());
     }
 
@@ -117,7 +159,7 @@ public final class OpProfiler extends BaseListener {
      * does the same work on every step, so such runs waited for something (threads, the allocator), e.g. the batched
      * matmuls before {@code BatchedMatmulThreads}.
      */
-    public String stallReport(int steps) {
+    public synchronized String stallReport(int steps) {
         long count = 0;
         long excess = 0;
         long worst = 0;

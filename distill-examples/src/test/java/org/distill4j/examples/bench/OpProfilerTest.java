@@ -12,7 +12,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The benchmark's op profiler: ops by type, and the gaps inside graph runs only, not the time between runs. */
+/**
+ * The benchmark's op profiler: ops by type, the gaps inside graph runs only (not the time between runs), stalls, and
+ * a busy clock shared by profilers of graphs that run at once.
+ */
 class OpProfilerTest {
 
     @Test
@@ -77,5 +80,57 @@ class OpProfilerTest {
         assertTrue(stalls.matches("[1-9]\\d* op runs over 4x their median and 10 ms, .* worst tanh \\d+\\.\\d ms"), stalls);
         profiler.reset();
         assertTrue(profiler.stallReport(1).startsWith("0 op runs"), "none after a reset");
+    }
+
+    /** A graph whose tanh op waits at {@code meet} (both graphs' tanh run at once) and then sleeps 150 ms. */
+    private static SameDiff slowGraph(java.util.concurrent.CyclicBarrier meet) {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 4);
+        sd.math.tanh(x.mmul(sd.var("w", Nd4j.ones(DataType.FLOAT, 4, 2)))).sum().rename("loss");
+        sd.addListeners(new org.nd4j.autodiff.listeners.BaseListener() {
+            @Override
+            public boolean isActive(org.nd4j.autodiff.listeners.Operation operation) {
+                return true;
+            }
+
+            @Override
+            public void preOpExecution(SameDiff s, org.nd4j.autodiff.listeners.At at,
+                                       org.nd4j.autodiff.samediff.internal.SameDiffOp op,
+                                       org.nd4j.linalg.api.ops.OpContext ctx) {
+                if (op.getOp().opName().equals("tanh")) {
+                    try {
+                        meet.await();
+                        Thread.sleep(150);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+        });
+        return sd;
+    }
+
+    @Test
+    void aSharedBusyClockCountsOpsOfGraphsRunningAtOnceOnce() throws Exception {
+        java.util.concurrent.CyclicBarrier meet = new java.util.concurrent.CyclicBarrier(2);
+        SameDiff a = slowGraph(meet);
+        SameDiff b = slowGraph(meet);
+        OpProfiler.Busy busy = new OpProfiler.Busy();
+        OpProfiler pa = new OpProfiler(busy);
+        OpProfiler pb = new OpProfiler(busy);
+        // the profiler first: its op interval then contains the other listener's wait and sleep
+        a.setListeners(java.util.stream.Stream.concat(java.util.stream.Stream.of(pa), a.getListeners().stream()).toList());
+        b.setListeners(java.util.stream.Stream.concat(java.util.stream.Stream.of(pb), b.getListeners().stream()).toList());
+        Map<String, INDArray> feeds = Map.of("x", Nd4j.ones(DataType.FLOAT, 3, 4));
+        Thread other = new Thread(() -> b.output(feeds, List.of("loss")));
+        other.start();
+        a.output(feeds, List.of("loss"));
+        other.join();
+        long sum = pa.totalNanos() + pb.totalNanos();
+        long max = Math.max(pa.totalNanos(), pb.totalNanos());
+        assertTrue(max >= 150_000_000L, "each graph's own op time holds its 150 ms tanh: " + max / 1e6 + " ms");
+        assertTrue(busy.nanos() >= max && busy.nanos() <= sum - 140_000_000L,
+                "the 150 ms both tanh ops ran together count once: busy " + busy.nanos() / 1e6 + " ms, sum " + sum / 1e6
+                        + " ms, max " + max / 1e6 + " ms");
     }
 }

@@ -1,0 +1,113 @@
+package org.distill4j.core.train;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.distill4j.core.data.Batch;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Runs the teacher side of the next micro-batch on a second thread while the student trains on the current one
+ * ({@code training.overlap_teacher}). The training loop prepares the next micro-batch itself (indices,
+ * post-processing) on its own thread, in the order it would without overlap, and hands only the teacher forward to
+ * this thread; at most one is in flight. The teacher is frozen, so its outputs do not depend on when they are
+ * computed.
+ *
+ * <p>Why: SameDiff runs the student's roughly 650 ops one after another from one Java thread, and between ops (and
+ * in the many small ones) only one of the machine's cores works. On the standard benchmark's two cores the process
+ * used about 1.4 cores during a full step; the teacher's forward fills the idle share.
+ *
+ * <p>Only the thread this was made on may call {@link #submit}, {@link #take} and {@link #close}.
+ *
+ * @param <K> what identifies a micro-batch (task, update, micro-batch index)
+ */
+final class TeacherAhead<K> implements AutoCloseable {
+
+    /** A micro-batch prepared ahead: the batch as the models see it and its teacher outputs (or how they failed). */
+    record Prepared(Batch batch, CompletableFuture<Map<String, INDArray>> outputs) {
+
+        /** The teacher outputs, waiting for them if needed; a failure on the teacher thread is rethrown as it was. */
+        Map<String, INDArray> await() {
+            try {
+                return outputs.get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException("the teacher forward pass failed", cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the teacher's outputs", e);
+            }
+        }
+    }
+
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "distill4j-teacher");
+        t.setDaemon(true); // a JVM whose training failed must still be able to exit
+        return t;
+    });
+    private K pendingKey;
+    private Prepared pending;
+
+    /**
+     * Prepares micro-batch {@code key}: {@code batch} runs on the calling thread now (a failure is kept and rethrown
+     * by {@link Prepared#await()}, so it surfaces at that micro-batch, as without overlap), then {@code teacher} on
+     * the teacher thread. Waits for a micro-batch still in flight first.
+     */
+    void submit(K key, Supplier<Batch> batch, java.util.function.Function<Batch, Map<String, INDArray>> teacher) {
+        drain();
+        Batch prepared;
+        try {
+            prepared = batch.get();
+        } catch (RuntimeException | Error e) {
+            pendingKey = key;
+            pending = new Prepared(null, CompletableFuture.failedFuture(e));
+            return;
+        }
+        pendingKey = key;
+        pending = new Prepared(prepared, CompletableFuture.supplyAsync(() -> teacher.apply(prepared), thread));
+    }
+
+    /** The micro-batch prepared for {@code key}, or null if it was not (then the caller prepares it itself). */
+    Prepared take(K key) {
+        if (pending == null || !pendingKey.equals(key)) {
+            drain(); // a micro-batch that will not run (the run stopped early): let it finish, drop it
+            return null;
+        }
+        Prepared p = pending;
+        pending = null;
+        pendingKey = null;
+        if (p.batch() == null) {
+            p.await(); // the preparation failed: rethrow it here
+        }
+        return p;
+    }
+
+    /** Waits for the micro-batch in flight, if any, and drops it with whatever it produced. */
+    private void drain() {
+        if (pending != null) {
+            try {
+                pending.outputs().join();
+            } catch (RuntimeException ignored) {
+                // a dropped micro-batch's failure does not matter
+            }
+            pending = null;
+            pendingKey = null;
+        }
+    }
+
+    /** Waits for the teacher thread to finish its micro-batch (native code cannot be interrupted) and stops it. */
+    @Override
+    public void close() {
+        drain();
+        thread.shutdown();
+    }
+}
