@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.distill4j.core.data.Batch;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -104,10 +105,26 @@ final class TeacherAhead<K> implements AutoCloseable {
         }
     }
 
-    /** Waits for the teacher thread to finish its micro-batch (native code cannot be interrupted) and stops it. */
+    /**
+     * Waits for the teacher thread to finish whatever it runs (native code cannot be interrupted; a forward pass takes
+     * seconds at most) and stops it, so the teacher's graph is the caller's again when this returns.
+     */
     @Override
     public void close() {
         drain();
         thread.shutdown();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (thread.awaitTermination(1, TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true; // keep waiting: returning early would hand over a graph still in use
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
