@@ -1108,15 +1108,22 @@ public abstract class Distiller {
                 List<String> gradientNames = task.gradientNames();
                 Map<String, INDArray> weightFeeds = LossWiring.weightFeeds(task.wiring.terms(), 0, dtype);
                 int[] order = task.permutation(0);
-                List<SameDiff> graphs = new ArrayList<>(List.of(task.student.sd()));
+                List<SameDiff> teachers = new ArrayList<>();
                 if (task.teacher != null) {
-                    graphs.add(task.teacher.sd());
+                    teachers.add(task.teacher.sd());
                 }
-                MemoryEstimate e = MemoryEstimate.measure(tc.batchSize(), graphs, examples ->
+                task.otherTeachers.forEach(t -> teachers.add(t.sd()));
+                List<SameDiff> graphs = new ArrayList<>(List.of(task.student.sd()));
+                graphs.addAll(teachers);
+                // with the teacher thread, the next micro-batch's teacher outputs exist beside this one's
+                List<SameDiff> twice = tc.overlapTeacher() ? teachers : List.of();
+                MemoryEstimate e = MemoryEstimate.measure(tc.batchSize(), graphs, twice, examples ->
                         microStep(task, List.of(java.util.Arrays.copyOf(order, Math.min(examples, order.length))), 0, weightFeeds,
                                 outputs, gradientNames, true));
                 task.student.setTraining(false);
-                e.checkFits(Math.min(tc.batchSize(), task.data.size()), tc.gradientAccumulationSteps(), limitBytes);
+                e.checkFits(Math.min(tc.batchSize(), task.data.size()), tc.gradientAccumulationSteps(), limitBytes,
+                        twice.isEmpty() ? "" : "; or set training.overlap_teacher: false (the teacher's outputs are "
+                                + "counted twice with it: the next micro-batch's exist beside this one's)");
             }
         }
 

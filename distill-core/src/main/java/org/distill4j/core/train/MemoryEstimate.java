@@ -21,7 +21,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * ({@link #heldBytes()}: weights, optimizer state, data, libraries, uncollected garbage), and the bytes of every array the
  * graphs' ops produce in dry micro-steps of 1 and 2 examples. SameDiff keeps a step's activations and gradients until
  * the step ends, so those are the step's peak: {@link #fixedStepBytes()} + examples x {@link #bytesPerExample()}.
- * All figures in bytes.
+ * With {@code training.overlap_teacher} the teachers' outputs count twice: the teacher thread produces the next
+ * micro-batch's while this one's are still held. All figures in bytes.
  */
 public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerExample) {
 
@@ -31,7 +32,15 @@ public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerE
      * @param graphs the graphs whose ops the dry step runs (student and teacher)
      */
     public static MemoryEstimate measure(int batchSize, List<SameDiff> graphs, IntConsumer dryStep) {
-        OutputBytes counter = new OutputBytes();
+        return measure(batchSize, graphs, List.of(), dryStep);
+    }
+
+    /**
+     * As {@link #measure(int, List, IntConsumer)}, with the outputs of the ops of {@code twice} (graphs among
+     * {@code graphs}) counted twice: the teachers when they run a micro-batch ahead on their own thread.
+     */
+    public static MemoryEstimate measure(int batchSize, List<SameDiff> graphs, List<SameDiff> twice, IntConsumer dryStep) {
+        OutputBytes counter = new OutputBytes(twice);
         List<List<Listener>> before = new ArrayList<>();
         for (SameDiff sd : graphs) {
             before.add(new ArrayList<>(sd.getListeners()));
@@ -54,7 +63,12 @@ public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerE
 
     /** Sums the bytes of every op output while it is attached. */
     private static final class OutputBytes extends BaseListener {
+        private final java.util.Set<SameDiff> twice = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         private long bytes;
+
+        OutputBytes(List<SameDiff> twice) {
+            this.twice.addAll(twice);
+        }
 
         long during(IntConsumer dryStep, int examples) {
             bytes = 0;
@@ -71,9 +85,10 @@ public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerE
         public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext opContext,
                                 INDArray[] outputs) {
             if (outputs != null) {
+                int copies = twice.contains(sd) ? 2 : 1;
                 for (INDArray o : outputs) {
                     if (o != null && !o.isEmpty()) {
-                        bytes += o.length() * o.dataType().width();
+                        bytes += copies * o.length() * o.dataType().width();
                     }
                 }
             }
@@ -102,6 +117,11 @@ public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerE
      *                         gradient accumulation that would fit with the same effective batch
      */
     public void checkFits(int batchSize, int accumulation, long limitBytes) {
+        checkFits(batchSize, accumulation, limitBytes, "");
+    }
+
+    /** As {@link #checkFits(int, int, long)}, with {@code advice} (e.g. "; or ...") added to the ways out. */
+    public void checkFits(int batchSize, int accumulation, long limitBytes, String advice) {
         if (bytesAt(batchSize) <= limitBytes) {
             return;
         }
@@ -117,11 +137,11 @@ public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerE
                 + "run would reuse: a fresh JVM needs less";
         if (fits == 0) {
             throw new ConfigException("training.batch_size", batchSize, parts + "; even one example does not fit: use a "
-                    + "smaller model or a shorter max_length, or raise the limit" + earlierRun);
+                    + "smaller model or a shorter max_length, or raise the limit" + advice + earlierRun);
         }
         int accumulate = (int) Math.ceil((double) batchSize * accumulation / fits);
         throw new ConfigException("training.batch_size", batchSize, parts + "; use batch_size " + fits + " or less, with "
                 + "gradient_accumulation_steps " + accumulate + " to keep an effective batch of at least "
-                + batchSize * accumulation + ", or raise the limit" + earlierRun);
+                + batchSize * accumulation + ", or raise the limit" + advice + earlierRun);
     }
 }

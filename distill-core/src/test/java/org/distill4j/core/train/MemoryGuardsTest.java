@@ -54,6 +54,36 @@ class MemoryGuardsTest {
         assertTrue(sd.getListeners().isEmpty(), "the counting listener is removed");
     }
 
+    /** With overlap_teacher a teacher's outputs count twice: the next micro-batch's exist beside this one's. */
+    @Test
+    void aTeacherRunningAheadCountsTwice() {
+        SameDiff student = SameDiff.create();
+        student.placeHolder("x", DataType.FLOAT, -1, 1024).mul("y", 2.0);
+        SameDiff teacher = SameDiff.create();
+        teacher.placeHolder("x", DataType.FLOAT, -1, 256).mul("t", 3.0);
+        java.util.function.IntConsumer dry = examples -> {
+            student.output(Map.of("x", Nd4j.ones(DataType.FLOAT, examples, 1024)), "y");
+            teacher.output(Map.of("x", Nd4j.ones(DataType.FLOAT, examples, 256)), "t");
+        };
+        MemoryEstimate serial = MemoryEstimate.measure(16, List.of(student, teacher), dry);
+        MemoryEstimate ahead = MemoryEstimate.measure(16, List.of(student, teacher), List.of(teacher), dry);
+        assertEquals(4096 + 1024, serial.bytesPerExample(), serial.toString());
+        assertEquals(4096 + 2 * 1024, ahead.bytesPerExample(), ahead.toString());
+        assertTrue(student.getListeners().isEmpty() && teacher.getListeners().isEmpty(), "the counting listener is removed");
+    }
+
+    @Test
+    void aDistillationRefusedForMemoryNamesOverlapTeacherWhenItIsOn() {
+        for (boolean overlap : new boolean[]{true, false}) {
+            GeneralDistiller d = GeneralDistiller.builder()
+                    .trainingConfig(training("refused-" + overlap).overlapTeacher(overlap).build())
+                    .distillationConfig(org.distill4j.core.config.DistillationConfig.builder().hardLabelWeight(1).build())
+                    .teacher(Runs.teacher(dir)).student(Runs.student()).memoryLimitBytes(1L << 20).build();
+            ConfigException e = assertThrows(ConfigException.class, () -> d.train(Runs.data()));
+            assertEquals(overlap, e.getMessage().contains("or set training.overlap_teacher: false"), e.getMessage());
+        }
+    }
+
     @Test
     void aBatchThatDoesNotFitIsRefusedWithTheEstimateAndABatchThatFits() {
         MemoryEstimate e = new MemoryEstimate(100L << 20, 50L << 20, 10L << 20);
