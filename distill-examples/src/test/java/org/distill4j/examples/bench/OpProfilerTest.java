@@ -53,25 +53,11 @@ class OpProfilerTest {
         OpProfiler profiler = new OpProfiler();
         sd.addListeners(profiler);
         int[] run = {0};
-        sd.addListeners(new org.nd4j.autodiff.listeners.BaseListener() { // after the profiler: its sleep is op time
-            @Override
-            public boolean isActive(org.nd4j.autodiff.listeners.Operation operation) {
-                return true;
+        sd.addListeners(beforeTanh(() -> { // after the profiler: its sleep is op time
+            if (run[0] == 3) {
+                Thread.sleep(60);
             }
-
-            @Override
-            public void preOpExecution(SameDiff s, org.nd4j.autodiff.listeners.At at,
-                                       org.nd4j.autodiff.samediff.internal.SameDiffOp op,
-                                       org.nd4j.linalg.api.ops.OpContext ctx) {
-                if (run[0] == 3 && op.getOp().opName().equals("tanh")) {
-                    try {
-                        Thread.sleep(60);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }
-        });
+        }));
         for (run[0] = 0; run[0] < 5; run[0]++) {
             sd.output(feeds, List.of("loss"));
         }
@@ -87,7 +73,21 @@ class OpProfilerTest {
         SameDiff sd = SameDiff.create();
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 4);
         sd.math.tanh(x.mmul(sd.var("w", Nd4j.ones(DataType.FLOAT, 4, 2)))).sum().rename("loss");
-        sd.addListeners(new org.nd4j.autodiff.listeners.BaseListener() {
+        sd.addListeners(beforeTanh(() -> {
+            meet.await();
+            Thread.sleep(150);
+        }));
+        return sd;
+    }
+
+    /** Something to do at an op (waiting, sleeping). */
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    /** A listener that runs {@code action} as every tanh op starts: op time for a profiler attached before it. */
+    private static org.nd4j.autodiff.listeners.Listener beforeTanh(Action action) {
+        return new org.nd4j.autodiff.listeners.BaseListener() {
             @Override
             public boolean isActive(org.nd4j.autodiff.listeners.Operation operation) {
                 return true;
@@ -99,15 +99,13 @@ class OpProfilerTest {
                                        org.nd4j.linalg.api.ops.OpContext ctx) {
                 if (op.getOp().opName().equals("tanh")) {
                     try {
-                        meet.await();
-                        Thread.sleep(150);
+                        action.run();
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
                 }
             }
-        });
-        return sd;
+        };
     }
 
     @Test
