@@ -31,9 +31,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param lrSchedule                the learning-rate schedule
  * @param overlapTeacher            run the teacher's forward pass of the next micro-batch on a second thread while the
  *                                  student trains on the current one (default true). Same batches, same outputs, same
- *                                  updates either way; on the standard benchmark's two cores a full step took 10-27%
- *                                  less time in two paired runs, and the process a few hundred MiB more (README,
- *                                  Speed). Off: one thread, one micro-batch's teacher activations at a time
+ *                                  updates either way; on two cores a full step took 10-27% less time on the standard
+ *                                  benchmark and 3-10% with a BERT-base teacher, whose peak memory rose by 2.6-2.8 GiB
+ *                                  (README, Speed). Off: one thread, one micro-batch's teacher activations at a time
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record TrainingConfig(
