@@ -123,8 +123,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * stdout holds only {@code key value} lines: full_step_samples_per_s, cached_step_samples_per_s,
  * student_inference_samples_per_s, teacher_inference_samples_per_s, peak_rss_mib, needed_mib, step_gflop,
  * achieved_gflops, sgemm_ceiling_gflops, with {@code --profile true} loop_overhead_fraction (the share of the
- * full step in which no op of either graph and no optimizer update runs), then {@code torch.*}, ratio_full_step_vs_torch (only with torch
- * figures), ratio_cached_vs_uncached and fraction_of_sgemm_ceiling. Progress, diagnostics (step-time breakdown,
+ * full step in which no op of either graph and no optimizer update runs), then {@code torch.*},
+ * ratio_full_step_vs_torch (only with torch figures), ratio_cached_vs_uncached and fraction_of_sgemm_ceiling. Progress, diagnostics (step-time breakdown,
  * parameter counts, teacher calls) and library logging go to stderr (lines of the benchmark start with '#').
  *
  * <p>Options ({@code --key=value} or {@code --key value}, defaults = the standard benchmark): see {@link #usage()}.
@@ -174,6 +174,7 @@ public final class DistillBenchmark {
     private final long seed;
     private final boolean gcBetweenSteps;
     private final boolean overlapTeacher;
+    private final boolean profile;
     private final int[][] matches;
     private final PrintStream out;
     private final PrintStream err = System.err;
@@ -201,6 +202,7 @@ public final class DistillBenchmark {
         seed = Long.parseLong(opts.get("seed"));
         gcBetweenSteps = booleanOption("gc-between-steps");
         overlapTeacher = booleanOption("overlap-teacher");
+        profile = booleanOption("profile");
         if (warmup < 0) {
             throw new IllegalArgumentException("--warmup must be >= 0");
         }
@@ -375,7 +377,7 @@ public final class DistillBenchmark {
             full.gcBetweenSteps = gcBetweenSteps;
             GeneralDistiller distiller = distiller(teacher, studentModel, false, warmup + steps,
                     workDir.resolve("full"), full);
-            if (booleanOption("profile")) {
+            if (profile) {
                 OpProfiler.Busy busy = new OpProfiler.Busy(); // with overlap both graphs run at once
                 OpProfiler teacherOps = new OpProfiler(busy);
                 OpProfiler studentOps = new OpProfiler(busy);
