@@ -1,5 +1,6 @@
 package org.distill4j.bert.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -165,9 +166,15 @@ class BertTrainingTest {
     }
 
     private GeneralDistiller distiller(ModelGraph teacher, String out, TrainingListener listener, Path resume) {
+        return distiller(teacher, out, listener, resume, true);
+    }
+
+    private GeneralDistiller distiller(ModelGraph teacher, String out, TrainingListener listener, Path resume,
+                                       boolean overlapTeacher) {
         BertConfig student = new BertConfig(20, 8, 1, 2, 16, 10, 2, 1e-12, 0.1, 0.1, 0.02);
         var b = GeneralDistiller.builder()
                 .trainingConfig(TrainingConfig.builder().numEpochs(2).batchSize(8).seed(3).maxGradNorm(1.0)
+                        .overlapTeacher(overlapTeacher)
                         .optimizer(OptimizerConfig.adamW(1e-3)).outputDir(dir.resolve(out).toString()).build())
                 .distillationConfig(DistillationConfig.builder().temperature(4).hardLabelWeight(1).intermediateMatches(List.of(
                         IntermediateMatch.hidden(2, 1, "hidden_mse").withProj(new ProjectionSpec("linear", 8, 16, null)),
@@ -184,15 +191,38 @@ class BertTrainingTest {
         return b.build();
     }
 
-    @Test
-    void bertDistillsIntoASmallerBertAndResumesExactlyWithDropout() {
+    /** A 2-layer BERT teacher with dropout (off while it teaches), briefly trained. */
+    private ModelGraph trainedTeacher() {
         BertConfig teacherConfig = new BertConfig(20, 16, 2, 2, 32, 10, 2, 1e-12, 0.1, 0.1, 0.02);
         BasicTrainer trainer = BasicTrainer.builder()
                 .trainingConfig(TrainingConfig.builder().numEpochs(2).batchSize(8).seed(1)
                         .optimizer(OptimizerConfig.adamW(1e-3)).outputDir(dir.resolve("teacher").toString()).build())
                 .student(new BertModel(teacherConfig, BertHead.SEQUENCE_CLASSIFICATION, 3)).build();
         trainer.train(dataset(48, 7));
-        ModelGraph teacher = trainer.trainedModel();
+        return trainer.trainedModel();
+    }
+
+    /**
+     * The teacher thread (training.overlap_teacher) with BERT graphs: embedding lookups set into the teacher's graph
+     * from its thread, padding masks, the student's dropout, attention and value matches, clipping; the same weights
+     * bit for bit as one thread.
+     */
+    @Test
+    void theTeacherThreadChangesNoNumberOfABertDistillation() {
+        ModelGraph teacher = trainedTeacher();
+        GeneralDistiller serial = distiller(teacher, "serial", null, null, false);
+        serial.train(dataset(40, 8));
+        GeneralDistiller overlap = distiller(teacher, "overlap", null, null, true);
+        overlap.train(dataset(40, 8));
+        for (String p : serial.student().parameterNames()) {
+            assertArrayEquals(serial.student().sd().getArrForVarName(p).dup().reshape(-1).toFloatVector(),
+                    overlap.student().sd().getArrForVarName(p).dup().reshape(-1).toFloatVector(), 0f, p);
+        }
+    }
+
+    @Test
+    void bertDistillsIntoASmallerBertAndResumesExactlyWithDropout() {
+        ModelGraph teacher = trainedTeacher();
 
         Set<String> terms = new HashSet<>();
         GeneralDistiller full = distiller(teacher, "full", new TrainingListener() {
