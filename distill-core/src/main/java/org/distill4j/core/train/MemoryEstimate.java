@@ -1,8 +1,11 @@
 package org.distill4j.core.train;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.IntConsumer;
 import org.distill4j.core.config.ConfigException;
 import org.nd4j.autodiff.listeners.At;
@@ -63,7 +66,7 @@ public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerE
 
     /** Sums the bytes of every op output while it is attached. */
     private static final class OutputBytes extends BaseListener {
-        private final java.util.Set<SameDiff> twice = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        private final Set<SameDiff> twice = Collections.newSetFromMap(new IdentityHashMap<>());
         private long bytes;
 
         OutputBytes(List<SameDiff> twice) {

@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.distill4j.core.data.Batch;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -63,18 +64,15 @@ final class TeacherAhead<K> implements AutoCloseable {
      * by {@link Prepared#await()}, so it surfaces at that micro-batch, as without overlap), then {@code teacher} on
      * the teacher thread. Waits for a micro-batch still in flight first.
      */
-    void submit(K key, Supplier<Batch> batch, java.util.function.Function<Batch, Map<String, INDArray>> teacher) {
+    void submit(K key, Supplier<Batch> batch, Function<Batch, Map<String, INDArray>> teacher) {
         drain();
-        Batch prepared;
-        try {
-            prepared = batch.get();
-        } catch (RuntimeException | Error e) {
-            pendingKey = key;
-            pending = new Prepared(null, CompletableFuture.failedFuture(e));
-            return;
-        }
         pendingKey = key;
-        pending = new Prepared(prepared, CompletableFuture.supplyAsync(() -> teacher.apply(prepared), thread));
+        try {
+            Batch prepared = batch.get();
+            pending = new Prepared(prepared, CompletableFuture.supplyAsync(() -> teacher.apply(prepared), thread));
+        } catch (RuntimeException | Error e) {
+            pending = new Prepared(null, CompletableFuture.failedFuture(e));
+        }
     }
 
     /** The micro-batch prepared for {@code key}, or null if it was not (then the caller prepares it itself). */

@@ -154,9 +154,14 @@ class TeacherAheadTest {
 
     private static void assertSameRun(Run expected, Run actual) {
         assertEquals(expected.losses(), actual.losses(), "losses of every step");
-        assertEquals(expected.parameters().keySet(), actual.parameters().keySet());
-        expected.parameters().forEach((p, v) -> assertArrayEquals(v.dup().reshape(-1).toFloatVector(),
-                actual.parameters().get(p).dup().reshape(-1).toFloatVector(), 0f, p));
+        assertSameParameters(expected.parameters(), actual.parameters());
+    }
+
+    /** Every parameter equal bit for bit. */
+    private static void assertSameParameters(Map<String, INDArray> expected, Map<String, INDArray> actual) {
+        assertEquals(expected.keySet(), actual.keySet());
+        expected.forEach((p, v) -> assertArrayEquals(v.dup().reshape(-1).toFloatVector(),
+                actual.get(p).dup().reshape(-1).toFloatVector(), 0f, p));
     }
 
     private static boolean teacherThreadAlive() {
@@ -209,8 +214,7 @@ class TeacherAheadTest {
             Runs.parameters(m.student("b")).forEach((k, v) -> all.put("b:" + k, v));
             results.add(all);
         }
-        results.get(0).forEach((p, v) -> assertArrayEquals(v.dup().reshape(-1).toFloatVector(),
-                results.get(1).get(p).dup().reshape(-1).toFloatVector(), 0f, p));
+        assertSameParameters(results.get(0), results.get(1));
     }
 
     @Test
