@@ -25,6 +25,11 @@ public final class NativeThreadSettings {
     private NativeThreadSettings() {
     }
 
+    /** The names of the variables the launchers set ({@code OMP_WAIT_POLICY}, {@code OPENBLAS_THREAD_TIMEOUT}). */
+    public static List<String> variables() {
+        return RECOMMENDED.stream().map(Map.Entry::getKey).toList();
+    }
+
     /** A one-line hint naming the variables this process's environment lacks, or null when it has them all. */
     public static String hint() {
         return hint(System.getenv());

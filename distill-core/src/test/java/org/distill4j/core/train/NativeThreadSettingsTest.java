@@ -22,6 +22,11 @@ class NativeThreadSettingsTest {
                 "a user's own values are respected");
     }
 
+    @Test
+    void theVariablesAreTheOnesTheHintNames() {
+        assertEquals(java.util.List.of("OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT"), NativeThreadSettings.variables());
+    }
+
     /** The test configuration (pom.xml, surefire) sets both, like every launcher. */
     @Test
     void theTestsRunWithBothSet() {

@@ -33,6 +33,7 @@ import org.distill4j.core.data.InMemoryExamples;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.listener.TrainingListener;
 import org.distill4j.core.train.GeneralDistiller;
+import org.distill4j.core.train.NativeThreadSettings;
 import org.distill4j.core.train.StepLosses;
 import org.distill4j.core.train.TrainingContext;
 import org.nd4j.autodiff.listeners.BaseListener;
@@ -118,13 +119,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * the repository root ({@code --repo-root}, default the working directory) as a subprocess with the same size
  * options and {@code --threads}, after the Java measurements so they do not compete for cores; its
  * {@code key value} lines are echoed with the prefix {@code torch.}. If it fails, stderr says so and the run goes on.
+ * With {@code --textbrewer <checkout>} (a copy of TextBrewer's source; not part of this project, see
+ * tools/bench/RUNNING.md), {@code tools/bench/bench_textbrewer.py} then runs the same step through TextBrewer's own
+ * {@code GeneralDistiller} twice: in this process's environment ({@code textbrewer.*}) and without
+ * {@code OMP_WAIT_POLICY} and {@code OPENBLAS_THREAD_TIMEOUT} ({@code textbrewer_torch_defaults.*}: PyTorch's own
+ * thread-wait defaults, as TextBrewer runs unless its user sets them).
  *
  * <h2>Output</h2>
  * stdout holds only {@code key value} lines: full_step_samples_per_s, cached_step_samples_per_s,
  * student_inference_samples_per_s, teacher_inference_samples_per_s, peak_rss_mib, needed_mib, step_gflop,
  * achieved_gflops, sgemm_ceiling_gflops, with {@code --profile true} loop_overhead_fraction (the share of the
  * full step in which no op of either graph and no optimizer update runs), then {@code torch.*},
- * ratio_full_step_vs_torch (only with torch figures), ratio_cached_vs_uncached and fraction_of_sgemm_ceiling. Progress, diagnostics (step-time breakdown,
+ * ratio_full_step_vs_torch (only with torch figures), with {@code --textbrewer} {@code textbrewer.*},
+ * ratio_full_step_vs_textbrewer, {@code textbrewer_torch_defaults.*} and ratio_full_step_vs_textbrewer_torch_defaults,
+ * then ratio_cached_vs_uncached and fraction_of_sgemm_ceiling. Progress, diagnostics (step-time breakdown,
  * parameter counts, teacher calls) and library logging go to stderr (lines of the benchmark start with '#').
  *
  * <p>Options ({@code --key=value} or {@code --key value}, defaults = the standard benchmark): see {@link #usage()}.
@@ -161,6 +169,7 @@ public final class DistillBenchmark {
         DEFAULTS.put("gc-between-steps", "false");
         DEFAULTS.put("profile", "true");
         DEFAULTS.put("overlap-teacher", "true"); // training.overlap_teacher: the teacher forward on a second thread
+        DEFAULTS.put("textbrewer", "none"); // a TextBrewer checkout: its own GeneralDistiller runs the step too
     }
 
     /** The options passed on to bench_torch.py (same names there). */
@@ -176,10 +185,12 @@ public final class DistillBenchmark {
     private final boolean overlapTeacher;
     private final boolean profile;
     private final int[][] matches;
+    /** The directory to run TextBrewer from (a checkout of its source), or null for {@code --textbrewer none}. */
+    private final Path textbrewer;
     private final PrintStream out;
     private final PrintStream err = System.err;
 
-    private DistillBenchmark(Map<String, String> opts, PrintStream out) {
+    DistillBenchmark(Map<String, String> opts, PrintStream out) {
         this.opts = opts;
         this.out = out;
         tLayers = positiveInt("teacher-layers");
@@ -213,6 +224,34 @@ public final class DistillBenchmark {
             throw new IllegalArgumentException("--labels must be >= 2 (labels are i % labels)");
         }
         matches = parseMatches(opts.get("matches"));
+        textbrewer = textBrewerCheckout(opts.get("textbrewer"), opts.get("torch"));
+    }
+
+    /**
+     * {@code --textbrewer}: null for {@code none}, else a directory with TextBrewer's package where
+     * bench_textbrewer.py looks for it ({@code src/textbrewer}, {@code textbrewer} or the package itself); checked
+     * before any model is built.
+     */
+    static Path textBrewerCheckout(String value, String python) {
+        if (value.equals("none")) {
+            return null;
+        }
+        if (python.equalsIgnoreCase("none")) {
+            throw new IllegalArgumentException("--textbrewer " + value + " runs TextBrewer with the --torch "
+                    + "interpreter, so it cannot be combined with --torch none");
+        }
+        Path dir = Path.of(value).toAbsolutePath().normalize();
+        List<Path> candidates = new ArrayList<>(List.of(dir.resolve("src"), dir));
+        if (dir.getParent() != null) {
+            candidates.add(dir.getParent());
+        }
+        for (Path c : candidates) {
+            if (Files.isRegularFile(c.resolve("textbrewer/__init__.py"))) {
+                return dir;
+            }
+        }
+        throw new IllegalArgumentException("--textbrewer " + value + ": no textbrewer/__init__.py in " + dir.resolve("src")
+                + ", " + dir + " or its parent; expected a checkout of https://github.com/airaria/TextBrewer, or none");
     }
 
     /**
@@ -257,7 +296,8 @@ public final class DistillBenchmark {
     static String usage() {
         StringBuilder b = new StringBuilder("usage: DistillBenchmark [--key=value | --key value]...\noptions (default):\n");
         DEFAULTS.forEach((k, v) -> b.append(String.format(Locale.ROOT, "  --%-15s %s%n", k, v)));
-        b.append("  --torch none skips the PyTorch reference; --threads is passed to it (ND4J reads OMP_NUM_THREADS)");
+        b.append("  --torch none skips the PyTorch reference; --threads is passed to it (ND4J reads OMP_NUM_THREADS)\n");
+        b.append("  --textbrewer PATH (a TextBrewer source checkout) also runs the step through TextBrewer's GeneralDistiller");
         return b.toString();
     }
 
@@ -476,7 +516,7 @@ public final class DistillBenchmark {
             log("java measurements done in %.0f s; peak / needed = %.2f", (System.nanoTime() - t0) / 1e9, peakMib / neededMib);
 
             // 6. The PyTorch reference, after the Java figures so they do not compete for cores.
-            Map<String, String> torch = runTorch();
+            Map<String, String> torch = runPython("torch reference", "bench_torch.py", List.of(), false);
             torch.forEach((k, v) -> emit("torch." + k, v));
             Double torchPeak = number(torch.get("peak_rss_mib"));
             double jvmPeak = procStatusMib("VmHWM");
@@ -488,6 +528,20 @@ public final class DistillBenchmark {
             Double torchFull = number(torch.get("full_step_samples_per_s"));
             if (torchFull != null && torchFull > 0) {
                 emit("ratio_full_step_vs_torch", fmt((batch / fullSec) / torchFull));
+            }
+            if (textbrewer != null) {
+                // 7. TextBrewer's own loop on the same models: in this process's environment, then without the
+                // thread-wait variables (PyTorch's defaults, as TextBrewer's users run it unless they set them).
+                for (boolean torchDefaults : new boolean[] {false, true}) {
+                    String prefix = torchDefaults ? "textbrewer_torch_defaults" : "textbrewer";
+                    Map<String, String> tb = runPython(prefix, "bench_textbrewer.py",
+                            List.of("--textbrewer", textbrewer.toString()), torchDefaults);
+                    tb.forEach((k, v) -> emit(prefix + "." + k, v));
+                    Double tbFull = number(tb.get("full_step_samples_per_s"));
+                    if (tbFull != null && tbFull > 0) {
+                        emit("ratio_full_step_vs_" + prefix, fmt((batch / fullSec) / tbFull));
+                    }
+                }
             }
             emit("ratio_cached_vs_uncached", fmt(fullSec / cachedSec));
             emit("fraction_of_sgemm_ceiling", fmt(achieved / sgemm));
@@ -613,27 +667,40 @@ public final class DistillBenchmark {
         return median(rates);
     }
 
-    /** Runs tools/bench/bench_torch.py, returning its key-value lines; empty (with a note on stderr) if it cannot. */
-    private Map<String, String> runTorch() {
+    /**
+     * Runs {@code <--torch> tools/bench/<script>} from the repository root with the size options and
+     * {@code extraArgs}, returning its {@code key value} lines; empty (with a note on stderr) if it cannot.
+     *
+     * @param what          the run's name in log lines
+     * @param torchDefaults run it without {@link NativeThreadSettings#variables()} in its environment (PyTorch's
+     *                      own thread-wait defaults) instead of with this process's
+     */
+    Map<String, String> runPython(String what, String script, List<String> extraArgs, boolean torchDefaults) {
         Map<String, String> result = new LinkedHashMap<>();
         String python = opts.get("torch");
         if (python.equalsIgnoreCase("none")) {
             return result;
         }
         Path root = Path.of(opts.get("repo-root")).toAbsolutePath().normalize();
-        Path script = root.resolve("tools/bench/bench_torch.py");
-        if (!Files.isRegularFile(script)) {
-            log("torch reference skipped: %s does not exist", script);
+        Path file = root.resolve("tools/bench").resolve(script);
+        if (!Files.isRegularFile(file)) {
+            log("%s skipped: %s does not exist", what, file);
             return result;
         }
-        List<String> cmd = new ArrayList<>(List.of(python, root.relativize(script).toString()));
+        List<String> cmd = new ArrayList<>(List.of(python, root.relativize(file).toString()));
         for (String k : TORCH_OPTIONS) {
             cmd.add("--" + k);
             cmd.add(opts.get(k));
         }
-        log("running the torch reference: %s", String.join(" ", cmd));
+        cmd.addAll(extraArgs);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (torchDefaults) {
+            NativeThreadSettings.variables().forEach(pb.environment()::remove);
+        }
+        log("running the %s%s: %s", what, torchDefaults ? " (without " + String.join(", ",
+                NativeThreadSettings.variables()) + ")" : "", String.join(" ", cmd));
         try {
-            Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process p = pb.start();
             p.getOutputStream().close();
             List<String> lines = new ArrayList<>();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -643,11 +710,11 @@ public final class DistillBenchmark {
             }
             if (!p.waitFor(10, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
-                log("torch reference failed: no exit after its output closed; ignoring it");
+                log("%s failed: no exit after its output closed; ignoring it", what);
                 return result;
             }
             if (p.exitValue() != 0) {
-                log("torch reference failed with exit status %d; continuing without it", p.exitValue());
+                log("%s failed with exit status %d; continuing without it", what, p.exitValue());
                 return result;
             }
             for (String line : lines) {
@@ -655,17 +722,17 @@ public final class DistillBenchmark {
                 if (kv.length == 2 && kv[0].matches("[A-Za-z0-9_.]+")) {
                     result.put(kv[0], kv[1]);
                 } else if (!line.isBlank()) {
-                    err.println("# torch: " + line);
+                    err.println("# " + what + ": " + line);
                 }
             }
             if (result.isEmpty()) {
-                log("torch reference printed no figures");
+                log("%s printed no figures", what);
             }
         } catch (IOException e) {
-            log("torch reference failed to start (%s); continuing without it", e.getMessage());
+            log("%s failed to start (%s); continuing without it", what, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            log("torch reference interrupted");
+            log("%s interrupted", what);
         }
         return result;
     }
