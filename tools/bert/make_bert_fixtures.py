@@ -182,6 +182,11 @@ def main():
                                        "end_positions": end_positions}, np.int32)
     save(os.path.join(OUT, "inputs"), {"labels_multi_label": multi_labels}, np.float32)
     save(os.path.join(OUT, "expected"), expected, np.float64)
+    # The same encoder with another layer_norm_eps, 1e-3: large enough to move the hidden states by about 1e-3, well
+    # above the 1e-4 tolerance of the parity tests (1e-5 moves them by only 2.5e-5), so a layer norm that ignored the
+    # configured epsilon fails.
+    other_eps = encoder(W, dict(CONFIG, layer_norm_eps=1e-3), input_ids, token_type_ids, attention_mask)
+    save(os.path.join(OUT, "expected_eps_1e-3"), other_eps, np.float64)
     with open(os.path.join(OUT, "config.json"), "w") as f:
         json.dump(dict(CONFIG, generator="tools/bert/make_bert_fixtures.py", torch_version=torch.__version__), f,
                   indent=1)

@@ -24,7 +24,11 @@ class BertParityTest {
     private final ParityFixtures fixtures = new ParityFixtures();
 
     private ModelGraph model(BertHead head, int labels, String headFolder) {
-        ModelGraph g = ModelGraph.create(new BertModel(fixtures.config(), head, labels), 1);
+        return model(fixtures.config(), head, labels, headFolder);
+    }
+
+    private ModelGraph model(BertConfig config, BertHead head, int labels, String headFolder) {
+        ModelGraph g = ModelGraph.create(new BertModel(config, head, labels), 1);
         Map<String, INDArray> weights = new LinkedHashMap<>(fixtures.folder("weights"));
         if (headFolder != null) {
             weights.putAll(fixtures.folder("heads/" + headFolder));
@@ -90,6 +94,31 @@ class BertParityTest {
             for (String part : List.of("query", "key", "value")) {
                 assertClose(expected.get(part + "_" + l), out.get("bert/" + part + "/" + l), part + " " + l);
             }
+        }
+    }
+
+    /**
+     * A layer_norm_eps other than BERT's 1e-12 is honoured (1e-3 here, so that it moves the outputs well beyond the
+     * tolerance). ND4J's native layer_norm, which the graph uses for 1e-12, ignores it (BertModel.flatLayerNorm).
+     */
+    @Test
+    void encoderHonoursAnotherLayerNormEpsilon() {
+        BertConfig c = fixtures.config();
+        BertConfig otherEps = new BertConfig(c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(),
+                c.intermediateSize(), c.maxPositionEmbeddings(), c.typeVocabSize(), 1e-3, 0, 0, c.initializerRange());
+        Map<String, INDArray> expected = fixtures.folder("expected_eps_1e-3");
+        double shift = expected.get("hidden_0").sub(fixtures.folder("expected").get("hidden_0")).amaxNumber().doubleValue();
+        assertTrue(shift > 10 * TOLERANCE, "the fixture tells the two epsilons apart: " + shift);
+
+        ModelGraph g = model(otherEps, BertHead.NONE, 0, null);
+        List<String> names = new ArrayList<>(List.of("bert/pooled"));
+        for (int i = 0; i <= c.numHiddenLayers(); i++) {
+            names.add("bert/hidden/" + i);
+        }
+        Map<String, INDArray> out = g.output(batch(null, null), names);
+        assertClose(expected.get("pooled"), out.get("bert/pooled"), "pooled");
+        for (int i = 0; i <= c.numHiddenLayers(); i++) {
+            assertClose(expected.get("hidden_" + i), out.get("bert/hidden/" + i), "hidden " + i);
         }
     }
 
