@@ -93,6 +93,10 @@ import torch.nn.functional as F  # noqa: E402
 def import_textbrewer(path):
     sys.path.insert(0, textbrewer_package_parent(path))
     try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        sys.exit("TextBrewer imports tqdm, which %s lacks: apt-get install python3-tqdm" % sys.executable)
+    try:
         import tensorboardX  # noqa: F401
     except ImportError:
         try:

@@ -9,7 +9,8 @@ import java.util.Map;
  * OpenMP (GNU libgomp) threads spin, and OpenBLAS's matrix-product threads call {@code sched_yield} for about 2^28
  * cycles after every product. Between SameDiff's many small ops both burn the cores the next op needs. Measured on
  * 2 cores (tools/bench, README "Speed"): {@code OMP_WAIT_POLICY=PASSIVE} made the standard benchmark's step 1.3-1.6x
- * faster, a small model's 1.9x, and two concurrent runs 10x faster each; with it set, OpenBLAS's idle worker still
+ * faster, a small model's 1.9x, and two concurrent runs 10x faster each (the standard step's gain later shrank to
+ * 3-11%, once batched matmuls called BLAS single-threaded and the teacher got its own thread); with it set, OpenBLAS's idle worker still
  * took a quarter of the process's CPU samples in {@code sched_yield}, and {@code OPENBLAS_THREAD_TIMEOUT=4} (sleep
  * after 2^4 cycles) brought that to 4% (steps +5-7% on average over four alternating pairs, inside the VM's drift).
  * Both libraries read their variable once, when ND4J's native libraries load, so they must be set in the JVM's
@@ -47,7 +48,7 @@ public final class NativeThreadSettings {
             return null;
         }
         return "hint: set " + String.join(" ", missing) + " in the environment (idle native threads then sleep instead "
-                + "of spinning: measured 1.3-1.9x faster training on 2 cores, and no stalls when two runs share cores); "
+                + "of spinning: measured up to 1.9x faster training on 2 cores, and no stalls when two runs share cores); "
                 + "see the README, Speed";
     }
 }
