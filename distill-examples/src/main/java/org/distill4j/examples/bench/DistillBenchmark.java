@@ -261,6 +261,10 @@ public final class DistillBenchmark {
      * @throws IOException if the temporary output folder cannot be created
      */
     public static void main(String[] args) throws IOException {
+        // Results alone on stdout: the start-up lines (memory limits, ND4J CPU build, a thread-settings hint) and
+        // anything the libraries print through System.out go to stderr.
+        PrintStream stdout = System.out;
+        System.setOut(System.err);
         org.distill4j.examples.ExampleRuntime.start(); // before ND4J loads
         Map<String, String> opts;
         try {
@@ -272,12 +276,9 @@ public final class DistillBenchmark {
             return;
         }
         if (opts == null) {
-            System.out.println(usage());
+            stdout.println(usage());
             return;
         }
-        // Results alone on stdout: anything the libraries print through System.out goes to stderr.
-        PrintStream stdout = System.out;
-        System.setOut(System.err);
         DistillBenchmark bench;
         try {
             bench = new DistillBenchmark(opts, stdout);
