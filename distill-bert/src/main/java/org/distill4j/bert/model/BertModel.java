@@ -117,8 +117,18 @@ public final class BertModel implements ModelDefinition {
         SDVariable centered = x.sub(sd.mmul(sd.mmul(x, average), spread));                      // [N, D]
         SDVariable inverseStd = sd.math.rsqrt(sd.mmul(centered.mul(centered), average).add(eps)); // [N, 1]
         return centered.mul(sd.mmul(inverseStd, spread))
-                .mul(sd.mmul(rowOnes, sd.reshape(gamma, 1, d)))
-                .add(sd.mmul(rowOnes, sd.reshape(beta, 1, d)));
+                .mul(onEveryRow(sd, rowOnes, gamma, d))
+                .add(onEveryRow(sd, rowOnes, beta, d));
+    }
+
+    /**
+     * The vector v [width] repeated on each of N rows, as the outer product ones [N, 1] x v [1, width]: its gradient
+     * is then the matrix product ones^T x dY instead of a broadcast op's reduction over the rows (see flatLinear).
+     *
+     * @return [N, width]
+     */
+    static SDVariable onEveryRow(SameDiff sd, SDVariable rowOnes, SDVariable v, long width) {
+        return sd.mmul(rowOnes, sd.reshape(v, 1, width));
     }
 
     /** Builds one graph; holds the shared pieces. */
@@ -291,7 +301,7 @@ public final class BertModel implements ModelDefinition {
         private SDVariable flatLinear(String name, SDVariable x, int in, int out) {
             SDVariable w = normal(name + "/kernel", in, out);
             SDVariable b = sd.var(name + "/bias", Nd4j.zeros(dtype, out));
-            return sd.mmul(x, w).add(sd.mmul(tokenOnes, sd.reshape(b, 1, out)));
+            return sd.mmul(x, w).add(onEveryRow(sd, tokenOnes, b, out));
         }
 
         /**
