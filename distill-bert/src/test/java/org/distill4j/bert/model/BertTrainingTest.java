@@ -18,6 +18,7 @@ import org.distill4j.core.config.ProjectionSpec;
 import org.distill4j.core.config.TrainingConfig;
 import org.distill4j.core.data.Batch;
 import org.distill4j.core.data.InMemoryExamples;
+import org.distill4j.core.graph.ArrayRecycling;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.listener.TrainingListener;
 import org.distill4j.core.train.BasicTrainer;
@@ -157,6 +158,52 @@ class BertTrainingTest {
         INDArray rowsGrad = grads.get("bert/embeddings/word_rows");
         assertTrue(rowsGrad.norm2Number().doubleValue() > 0, "gradient reaches the embeddings through dropout");
         assertTrue(grads.get("classifier/kernel").norm2Number().doubleValue() > 0);
+    }
+
+    /**
+     * {@link ArrayRecycling} on a BERT training step: the same gradients and outputs bit for bit as the graph without
+     * it, run after run, and a thread cache that stops growing. (Dropout with the recycling is covered by the resume
+     * and teacher-thread tests, which compare whole runs bit for bit.)
+     */
+    @Test
+    void recycledArraysChangeNoGradientOfBert() {
+        BertConfig small = new BertConfig(20, 16, 2, 2, 32, 10, 2, 1e-12, 0, 0, 0.02);
+        ModelGraph plain = ModelGraph.create(new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
+        ArrayRecycling.detach(plain.sd());
+        ModelGraph recycled = ModelGraph.create(new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
+        List<String> names = new java.util.ArrayList<>(plain.parameterNames());
+        names.addAll(plain.lookupRowNames());
+        List<String> outputs = List.of("loss", "logits");
+        List<Integer> cached = new java.util.ArrayList<>();
+        try {
+            for (ModelGraph g : List.of(plain, recycled)) {
+                g.sd().setLossVariables("loss");
+            }
+            for (int run = 0; run < 12; run++) {
+                Batch b = batch(4, 8, 30 + run);
+                Map<String, org.nd4j.autodiff.samediff.api.OutAndGrad> results = new java.util.HashMap<>();
+                for (ModelGraph g : List.of(plain, recycled)) {
+                    results.put(g == plain ? "plain" : "recycled",
+                            g.sd().calculateGradientsAndOutputs(g.feeds(b), outputs, names));
+                    g.releaseSessionMemory();
+                }
+                if (run < 4) {
+                    for (String n : names) {
+                        assertEquals(results.get("plain").getGradients().get(n),
+                                results.get("recycled").getGradients().get(n), "run " + run + ": " + n);
+                    }
+                    for (String o : outputs) {
+                        assertEquals(results.get("plain").getOutputs().get(o),
+                                results.get("recycled").getOutputs().get(o), "run " + run + ": " + o);
+                    }
+                }
+                cached.add(ArrayRecycling.cachedArraysOfThisThread());
+            }
+            int settled = Math.max(cached.get(1), cached.get(2));
+            assertTrue(cached.get(11) <= settled + 8, "arrays in the thread's cache after each run: " + cached);
+        } finally {
+            ArrayRecycling.releaseThisThread();
+        }
     }
 
     private static InMemoryExamples dataset(int n, long seed) {

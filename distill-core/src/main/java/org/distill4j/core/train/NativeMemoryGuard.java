@@ -3,7 +3,8 @@ package org.distill4j.core.train;
 /**
  * Keeps ND4J's native memory bounded during training. ND4J frees an array's native buffer only once the JVM has
  * collected the Java object, and a training step makes large native arrays (SameDiff's activations and gradients:
- * about 1.6 GiB per step on the standard benchmark) but little Java garbage, so collections are rare: the process
+ * about 1.6 GiB per step on the standard benchmark before {@link org.distill4j.core.graph.ArrayRecycling}; the
+ * gradients, outputs and whatever runs outside the listener still are) but little Java garbage, so collections are rare: the process
  * grew by that much per step until JavaCPP's limit stalled allocations (it collects and sleeps) or the kernel killed
  * it, and every step touched fresh pages. Neither JavaCPP's byte counters nor the resident size tell when to collect
  * (freed memory stays resident in the allocator; ND4J's CPU buffers are in neither counter), so the guard goes by time.

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.distill4j.core.data.Batch;
+import org.distill4j.core.graph.ArrayRecycling;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -110,6 +111,7 @@ final class TeacherAhead<K> implements AutoCloseable {
     @Override
     public void close() {
         drain();
+        thread.execute(ArrayRecycling::releaseThisThread); // the teacher thread's reusable arrays, freed now
         thread.shutdown();
         boolean interrupted = false;
         while (true) {

@@ -21,6 +21,7 @@ import org.distill4j.core.config.TrainingConfig;
 import org.distill4j.core.data.Batch;
 import org.distill4j.core.data.BatchPostprocessor;
 import org.distill4j.core.data.ExampleSet;
+import org.distill4j.core.graph.ArrayRecycling;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.listener.TrainingListener;
 import org.distill4j.core.support.Runs;
@@ -62,6 +63,8 @@ class TeacherAheadTest {
     /** Forward passes of the teacher during the loop (from onRunStart: not the wiring's and memory check's). */
     private final List<String> threads = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean armed;
+    /** Bytes in the teacher thread's array cache at the start of each of its forward passes. */
+    private final List<Long> teacherThreadCache = Collections.synchronizedList(new ArrayList<>());
     private final TrainingListener arm = new TrainingListener() {
         @Override
         public void onRunStart(TrainingContext ctx) {
@@ -91,6 +94,9 @@ class TeacherAheadTest {
                     return;
                 }
                 threads.add(Thread.currentThread().getName());
+                if (THREAD.equals(Thread.currentThread().getName())) {
+                    teacherThreadCache.add(ArrayRecycling.cachedBytesOfThisThread());
+                }
                 if (threads.size() == failAt) {
                     throw new IllegalStateException("teacher forward " + failAt + " failed");
                 }
@@ -185,6 +191,10 @@ class TeacherAheadTest {
         assertTrue(threads.subList(1, threads.size()).stream().allMatch(THREAD::equals), threads.toString());
         Thread.sleep(100); // an executor's thread ends just after its last task
         assertFalse(teacherThreadAlive(), "train() leaves no thread behind");
+        assertTrue(teacherThreadCache.stream().anyMatch(b -> b > 0), "the teacher thread reuses its runs' arrays");
+        Map<String, Long> cached = ArrayRecycling.cachedBytesByThread();
+        assertFalse(cached.containsKey(THREAD), "train() closes the teacher thread's array cache: " + cached);
+        assertEquals(0, ArrayRecycling.cachedBytesOfThisThread(), "and the loop thread's");
     }
 
     @Test

@@ -1,0 +1,216 @@
+package org.distill4j.core.graph;
+
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.WeakHashMap;
+import org.nd4j.autodiff.listeners.BaseListener;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.InferenceSession;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.autodiff.samediff.internal.SessionMemMgr;
+import org.nd4j.autodiff.samediff.internal.memory.AbstractMemoryMgr;
+import org.nd4j.autodiff.samediff.internal.memory.ArrayCacheMemoryMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.custom.Invoke;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.BaseCompatOp;
+import org.nd4j.linalg.api.ops.impl.shape.tensorops.BaseTensorOp;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+
+/**
+ * Lets SameDiff reuse the arrays of a graph run in the same run and in the runs after it, on every graph a
+ * {@link ModelGraph} holds. Three defects of SameDiff M2.1 made a training step allocate each of its intermediate
+ * arrays afresh (about 1.6 GiB per step on the standard benchmark, freed only when the JVM collects their objects):
+ *
+ * <ul>
+ *   <li>{@code calculateGradients} turns array release off for the gradient function on every call
+ *       ({@code setEnableCache(false)}), so none of a training step's forward or backward arrays is handed back for
+ *       reuse, even after its last reader ran. The listener turns it back on at the start of a gradient run.</li>
+ *   <li>Each run's session keeps its own array cache, and the training loop drops the sessions after every update
+ *       ({@link ModelGraph#releaseSessionMemory()}: they also hold the last run's arrays), so the next step started
+ *       with an empty cache. The listener gives every session on a thread that thread's one cache, which outlives
+ *       the sessions: in steady state a step takes its arrays from what the previous one released.</li>
+ *   <li>A placeholder fed with another data type than it was declared with is cast, and M2.1 then releases the
+ *       caller's array, not the cast copy, into the cache at the end of the run, where a later op could take it as its
+ *       output and overwrite the caller's data. The shared cache only takes back arrays it handed out in the
+ *       same run; anything else a session releases is left alone.</li>
+ * </ul>
+ *
+ * <p>Graphs with control-flow ops (loops, branches, tensor arrays, invoked subgraphs; BERT has none) are left to
+ * SameDiff: its cache handed out arrays that later loop iterations still needed (deeplearning4j PR 9706).
+ * {@code -Ddistill4j.recycleArrays=false} leaves every graph to SameDiff (for comparisons). Values do not change
+ * ({@code ArrayRecyclingTest}, {@code BertTrainingTest} compare gradients and outputs bit for bit over several runs).
+ * The cache holds at most a quarter of JavaCPP's {@code maxBytes} per thread (SameDiff's own rule; least recently released
+ * arrays are closed first), and {@link #releaseThisThread()} closes what it holds: the training loop calls it when a
+ * run ends, on its own thread and on the teacher thread. On the standard benchmark (README, Speed) the resident size
+ * during full steps fell from about 2.6 to about 1.7 GiB.
+ */
+public final class ArrayRecycling extends BaseListener {
+
+    /** System property that turns the listener off when "false" (for comparisons). */
+    public static final String PROPERTY = "distill4j.recycleArrays";
+
+    private static final ArrayRecycling INSTANCE = new ArrayRecycling();
+    private static final ThreadLocal<ThreadArrays> ARRAYS = ThreadLocal.withInitial(ThreadArrays::new);
+    /** Every thread's cache until it is released (weakly: a dead thread's cache goes with its objects). */
+    private static final Map<ThreadArrays, String> LIVE = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private ArrayRecycling() {
+    }
+
+    /** Adds the listener to a graph unless it is there already or {@link #PROPERTY} is "false". */
+    public static void attach(SameDiff sd) {
+        if (!"false".equalsIgnoreCase(System.getProperty(PROPERTY)) && !sd.getListeners().contains(INSTANCE)) {
+            sd.addListeners(INSTANCE);
+        }
+    }
+
+    /** Removes the listener from a graph: its runs use SameDiff's own array handling again. */
+    public static void detach(SameDiff sd) {
+        sd.getListeners().remove(INSTANCE);
+        SameDiff grad = sd.getFunction("grad");
+        if (grad != null) {
+            grad.getListeners().remove(INSTANCE);
+            grad.getSessions().clear();
+        }
+        sd.getSessions().clear();
+    }
+
+    /** True if this thread's cache holds the array (released by a run and not lent again since). */
+    static boolean cachedByThisThread(INDArray array) {
+        return ARRAYS.get().cache.getLruCache().contains(array.getId());
+    }
+
+    /**
+     * Closes the arrays this thread's cache holds (their native memory is freed now) and starts a new cache for the
+     * thread's next run; sessions are pointed to it when they run.
+     */
+    public static void releaseThisThread() {
+        ThreadArrays arrays = ARRAYS.get();
+        arrays.close();
+        ARRAYS.remove();
+    }
+
+    /**
+     * Bytes held by each thread's cache that has not been released, by thread name (a diagnostic: other threads'
+     * figures are read without synchronisation, so they may be a run behind).
+     */
+    public static Map<String, Long> cachedBytesByThread() {
+        Map<String, Long> bytes = new TreeMap<>();
+        synchronized (LIVE) {
+            LIVE.forEach((arrays, thread) -> bytes.merge(thread, arrays.cache.getCurrentCacheSize(), Long::sum));
+        }
+        return bytes;
+    }
+
+    /** Number of arrays this thread's cache holds. */
+    public static int cachedArraysOfThisThread() {
+        return ARRAYS.get().cache.getArrays().values().stream().mapToInt(List::size).sum();
+    }
+
+    /** The listener (for tests that call it directly). */
+    static ArrayRecycling instance() {
+        return INSTANCE;
+    }
+
+    /** Bytes this thread's cache holds now (arrays released by runs and not yet reused). */
+    public static long cachedBytesOfThisThread() {
+        return ARRAYS.get().cache.getCurrentCacheSize();
+    }
+
+    /** True if the graph has ops whose arrays live across loop iterations or branches (SameDiff's release is unsafe). */
+    static boolean hasControlFlow(SameDiff sd) {
+        for (SameDiffOp op : sd.getOps().values()) {
+            if (op.getOp() instanceof BaseCompatOp || op.getOp() instanceof Invoke || op.getOp() instanceof BaseTensorOp) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean isActive(Operation operation) {
+        return true;
+    }
+
+    /** Called by SameDiff before each run of a graph (the gradient function's included), on the running thread. */
+    @Override
+    public void operationStart(SameDiff sd, Operation op) {
+        if (hasControlFlow(sd)) {
+            return; // SameDiff's own handling, whatever it is for such graphs
+        }
+        if (op == Operation.TRAINING && !sd.isEnableCache()) {
+            sd.setEnableCache(true); // calculateGradients set it false just before this call
+        }
+        ThreadArrays arrays = ARRAYS.get();
+        arrays.runStarts();
+        // A session may exist already: SameDiff makes one when a variable's array is set (EmbeddingLookup's rows).
+        InferenceSession session = sd.getSessions().computeIfAbsent(Thread.currentThread().getId(),
+                id -> new InferenceSession(sd));
+        if (session.getMmgr() != arrays) {
+            session.setMmgr(arrays);
+        }
+    }
+
+    /**
+     * One thread's array cache, shared by the sessions of every graph that thread runs. It takes back only the arrays
+     * it lent in the current run: the outputs a run returns are never released, so an array lent in an earlier run
+     * and still out belongs to a caller.
+     */
+    private static final class ThreadArrays extends AbstractMemoryMgr implements SessionMemMgr {
+
+        private final ArrayCacheMemoryMgr cache = new ArrayCacheMemoryMgr();
+        private final Set<Long> lent = new HashSet<>();
+
+        ThreadArrays() {
+            LIVE.put(this, Thread.currentThread().getName());
+        }
+
+        void runStarts() {
+            lent.clear();
+        }
+
+        @Override
+        public INDArray allocate(boolean detached, DataType dataType, long... shape) {
+            return lend(cache.allocate(detached, dataType, shape));
+        }
+
+        @Override
+        public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
+            return lend(cache.allocate(detached, descriptor));
+        }
+
+        private INDArray lend(INDArray array) {
+            lent.add(array.getId());
+            return array;
+        }
+
+        @Override
+        public void release(INDArray array) {
+            if (!lent.remove(array.getId())) {
+                return;
+            }
+            if (array.rank() == 0 || array.isEmpty()) {
+                // SameDiff's cache takes these back but never lends them again (it skips rank 0 and empty shapes):
+                // they would pile up in it, a few hundred per step
+                if (array.closeable()) {
+                    array.close();
+                }
+            } else {
+                cache.release(array);
+            }
+        }
+
+        @Override
+        public void close() {
+            LIVE.remove(this);
+            cache.close();
+            lent.clear();
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package org.distill4j.core.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.distill4j.core.data.Batch;
+import org.distill4j.core.support.BagOfEmbeddings;
+import org.distill4j.core.support.TokenMlp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.InferenceSession;
+import org.nd4j.autodiff.samediff.internal.memory.ArrayCacheMemoryMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Why {@link ArrayRecycling} exists (three SameDiff M2.1 behaviours, each shown on a graph without it) and that it
+ * changes no value.
+ */
+class ArrayRecyclingTest {
+
+    @AfterEach
+    void freeThisThreadsCache() {
+        ArrayRecycling.releaseThisThread();
+    }
+
+    private static Batch batch(long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        return new Batch(Map.of(
+                "features", Nd4j.rand(DataType.FLOAT, 4, 6, 5),
+                "mask", Nd4j.ones(DataType.FLOAT, 4, 6),
+                "label", Nd4j.createFromArray(0, 1, 2, 1)));
+    }
+
+    /** The graph as {@link ModelGraph#create} makes it, or without the listener. */
+    private static ModelGraph mlp(boolean recycling) {
+        ModelGraph g = ModelGraph.create(new TokenMlp(5, 8, 2, 3), 1);
+        if (!recycling) {
+            ArrayRecycling.detach(g.sd());
+        }
+        g.sd().setLossVariables("ce");
+        return g;
+    }
+
+    private static long sessionCacheBytes(SameDiff sd) {
+        long bytes = 0;
+        for (InferenceSession s : sd.getSessions().values()) {
+            bytes += ((ArrayCacheMemoryMgr) s.getMmgr()).getCurrentCacheSize();
+        }
+        return bytes;
+    }
+
+    @Test
+    void withoutItAGradientRunReleasesOnlyArraysNoOpReads() {
+        ModelGraph plain = mlp(false);
+        plain.sd().calculateGradients(plain.feeds(batch(1)), plain.parameterNames());
+        SameDiff grad = plain.sd().getFunction("grad");
+        assertFalse(grad.isEnableCache(), "M2.1's calculateGradients turns release off for the gradient function");
+        assertEquals(1, grad.getSessions().size());
+        // what still reaches the session's cache: outputs no op reads (released whatever the setting)
+        long plainBytes = sessionCacheBytes(grad);
+
+        ModelGraph recycled = mlp(true);
+        recycled.sd().calculateGradients(recycled.feeds(batch(1)), recycled.parameterNames());
+        assertTrue(recycled.sd().getFunction("grad").isEnableCache());
+        long recycledBytes = ArrayRecycling.cachedBytesOfThisThread();
+        assertTrue(recycledBytes > 5 * plainBytes, "with the listener every array is given back after its last "
+                + "reader: " + recycledBytes + " bytes in the cache after the run, against " + plainBytes + " without");
+    }
+
+    @Test
+    void theCacheOutlivesTheSessionsAndIsSharedByTheThreadsGraphs() {
+        ModelGraph g = mlp(true);
+        List<Integer> cached = new ArrayList<>();
+        for (int run = 0; run < 12; run++) {
+            g.sd().calculateGradients(g.feeds(batch(run)), g.parameterNames());
+            g.releaseSessionMemory(); // what the training loop does after every update
+            cached.add(ArrayRecycling.cachedArraysOfThisThread());
+        }
+        // Each run takes its arrays from what the runs before it gave back, so the cache stops growing after the
+        // first runs (which of a run's arrays are back by its end varies by a few from run to run). Arrays the cache
+        // would take back but never lend again (scalars) would pile up here by the dozen per run.
+        int settled = Math.max(cached.get(1), cached.get(2));
+        assertTrue(cached.get(11) <= settled + 4, "arrays in the cache after each run: " + cached);
+        ModelGraph other = mlp(true);
+        other.output(batch(3), List.of("logits"));
+        g.sd().calculateGradients(g.feeds(batch(2)), g.parameterNames());
+        SameDiff grad = g.sd().getFunction("grad");
+        assertSame(other.sd().getSessions().values().iterator().next().getMmgr(),
+                grad.getSessions().values().iterator().next().getMmgr(), "one cache per thread");
+
+        ArrayRecycling.releaseThisThread();
+        assertEquals(0, ArrayRecycling.cachedBytesOfThisThread());
+        g.sd().calculateGradients(g.feeds(batch(2)), g.parameterNames()); // runs on with the thread's new cache
+        assertTrue(ArrayRecycling.cachedBytesOfThisThread() > 0);
+    }
+
+    @Test
+    void gradientsAndOutputsAreTheSameBitForBitRunAfterRun() {
+        ModelGraph plain = mlp(false);
+        ModelGraph recycled = mlp(true);
+        List<String> params = plain.parameterNames();
+        List<String> outputs = List.of("logits", "hidden1", "hidden2", "ce");
+        for (int run = 0; run < 4; run++) {
+            Batch b = batch(10 + run);
+            var expected = plain.sd().calculateGradientsAndOutputs(plain.feeds(b), outputs, params);
+            var actual = recycled.sd().calculateGradientsAndOutputs(recycled.feeds(b), outputs, params);
+            INDArray inference = recycled.output(b, List.of("logits")).get("logits");
+            for (String p : params) {
+                assertEquals(expected.getGradients().get(p), actual.getGradients().get(p), "run " + run + ": " + p);
+            }
+            for (String o : outputs) {
+                assertEquals(expected.getOutputs().get(o), actual.getOutputs().get(o), "run " + run + ": " + o);
+            }
+            assertEquals(expected.getOutputs().get("logits"), inference, "run " + run + ": inference logits");
+            if (run % 2 == 1) {
+                recycled.releaseSessionMemory();
+            }
+        }
+    }
+
+    @Test
+    void outputsARunReturnedStayIntactWhileLaterRunsReuseArrays() {
+        ModelGraph g = mlp(true);
+        List<INDArray> kept = new ArrayList<>();
+        List<INDArray> copies = new ArrayList<>();
+        for (int run = 0; run < 5; run++) {
+            var out = g.sd().calculateGradientsAndOutputs(g.feeds(batch(20 + run)), List.of("hidden1", "logits"),
+                    g.parameterNames());
+            for (INDArray a : List.of(out.getOutputs().get("hidden1"), out.getGradients().get("cls/W"))) {
+                kept.add(a);
+                copies.add(a.dup());
+            }
+            g.releaseSessionMemory();
+        }
+        for (int i = 0; i < kept.size(); i++) {
+            assertEquals(copies.get(i), kept.get(i), "returned array " + i);
+        }
+    }
+
+    @Test
+    void aCallersArrayThatACastPlaceholderReleasesIsNeverReused() {
+        // A double-precision graph fed a float mask: M2.1 casts it and registers the caller's array, not the cast,
+        // for release at the end of the run.
+        Batch floatMask = new Batch(Map.of(
+                "ids", Nd4j.createFromArray(new int[][]{{1, 2, 3}, {4, 5, 0}}),
+                "mask", Nd4j.ones(DataType.FLOAT, 2, 3),
+                "label", Nd4j.createFromArray(0, 2)));
+        INDArray mask = floatMask.get("mask");
+
+        ModelGraph plain = ModelGraph.create(new BagOfEmbeddings(10, 4, 3, true, DataType.DOUBLE), 5);
+        ArrayRecycling.detach(plain.sd());
+        plain.output(floatMask, List.of("logits"));
+        ArrayCacheMemoryMgr sessionCache = (ArrayCacheMemoryMgr) plain.sd().getSessions().values().iterator().next().getMmgr();
+        assertTrue(sessionCache.getLruCache().contains(mask.getId()),
+                "without the listener the caller's mask sits in the session's cache, free for any later op output");
+
+        ModelGraph g = ModelGraph.create(new BagOfEmbeddings(10, 4, 3, true, DataType.DOUBLE), 5);
+        INDArray before = g.output(floatMask, List.of("logits")).get("logits");
+        assertFalse(ArrayRecycling.cachedByThisThread(mask));
+        ModelGraph second = ModelGraph.create(new BagOfEmbeddings(10, 4, 3, true, DataType.DOUBLE), 5);
+        second.output(floatMask, List.of("logits")); // two graphs releasing it into one cache: M2.1 would throw
+        assertFalse(ArrayRecycling.cachedByThisThread(mask));
+        assertEquals(Nd4j.ones(DataType.FLOAT, 2, 3), mask);
+        assertEquals(before, g.output(floatMask, List.of("logits")).get("logits"));
+    }
+
+    @Test
+    void graphsWithControlFlowKeepSameDiffsSetting() {
+        SameDiff loop = SameDiff.create();
+        SDVariable x = loop.var("x", Nd4j.scalar(1.0f));
+        loop.whileLoop(new SDVariable[]{x}, (s, v) -> v[0].lt(10.0), (s, v) -> new SDVariable[]{v[0].mul(2.0)});
+        assertTrue(ArrayRecycling.hasControlFlow(loop));
+        loop.setEnableCache(false);
+        ArrayRecycling.instance().operationStart(loop, Operation.TRAINING);
+        assertFalse(loop.isEnableCache(), "release stays off where loop iterations share arrays");
+
+        ModelGraph g = mlp(true);
+        assertFalse(ArrayRecycling.hasControlFlow(g.sd()));
+    }
+}
