@@ -160,7 +160,7 @@ def main(a, tb_path):
     bench_torch.log("TextBrewer %s from %s, torch %s, intra-op threads %d"
                     % (textbrewer.__version__, os.path.dirname(textbrewer.__file__), torch.__version__,
                        torch.get_num_threads()))
-    bench_torch.check_blas()
+    bench_torch.check_blas(a.allow_other_blas)
     torch.manual_seed(a.seed)  # same construction order as bench_torch.main: the same teacher and student weights
     teacher = bench_torch.Bert(a.vocab, a.positions, a.teacher_hidden, a.teacher_layers, a.teacher_heads,
                                a.teacher_ffn, a.labels)

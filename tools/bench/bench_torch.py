@@ -83,6 +83,8 @@ def parse_args(argv=None):
     a("--threads", type=int, default=2)
     a("--matches", default="0:0,2:1,4:2,6:3", help="teacher_layer:student_layer pairs for hidden_mse")
     a("--seed", type=int, default=1)
+    a("--allow-other-blas", action="store_true",
+      help="run even if torch's BLAS is not OpenBLAS (figures then not comparable; the reference BLAS is far slower)")
     args = p.parse_args(argv)
     try:
         args.match_pairs = [tuple(int(x) for x in m.split(":")) for m in args.matches.split(",") if m.strip()]
@@ -236,7 +238,7 @@ def timed(name, fn, warmup, steps):
     return med
 
 
-def check_blas():
+def check_blas(allow_other=False):
     config = torch.__config__.show()
     info = [part.strip() for part in config.replace("\n", ",").split(",") if "BLAS_INFO" in part]
     a = torch.randn(64, 64)
@@ -250,6 +252,12 @@ def check_blas():
     log("torch.__config__.show(): %s" % (", ".join(info) or "no BLAS_INFO line"))
     log("BLAS libraries mapped: %s" % (", ".join(libs) or "none found"))
     log("BLAS is OpenBLAS: %s" % ("yes" if openblas else "NO - figures are not comparable with the standard run"))
+    if not openblas and not allow_other:
+        # Debian's python3-torch takes whichever libblas.so.3 is installed; without OpenBLAS that is the reference
+        # BLAS, which ran a BERT-base-sized step for many minutes. Stop before any model is built.
+        log("error: torch's BLAS is not OpenBLAS (mapped: %s); install it with 'apt-get install libopenblas0-pthread' "
+            "(Debian points libblas.so.3 at it), or pass --allow-other-blas" % (", ".join(libs) or "none found"))
+        sys.exit(2)
     return openblas
 
 
@@ -271,7 +279,7 @@ def main(a):
     log("torch %s, intra-op threads %d, inter-op threads %d, OPENBLAS_NUM_THREADS=%s"
         % (torch.__version__, torch.get_num_threads(), torch.get_num_interop_threads(),
            os.environ.get("OPENBLAS_NUM_THREADS")))
-    check_blas()
+    check_blas(a.allow_other_blas)
     torch.manual_seed(a.seed)
 
     teacher = Bert(a.vocab, a.positions, a.teacher_hidden, a.teacher_layers, a.teacher_heads, a.teacher_ffn, a.labels)

@@ -40,7 +40,8 @@ class DistillBenchmarkRunTest {
             figures.put(kv[0], Double.parseDouble(kv[1]));
         }
         for (String key : List.of("full_step_samples_per_s", "cached_step_samples_per_s",
-                "student_inference_samples_per_s", "teacher_inference_samples_per_s", "peak_rss_mib", "needed_mib",
+                "student_inference_samples_per_s", "teacher_inference_samples_per_s", "full_step_peak_rss_mib",
+                "peak_rss_mib", "needed_mib",
                 "step_gflop", "achieved_gflops", "sgemm_ceiling_gflops", "loop_overhead_fraction",
                 "ratio_cached_vs_uncached", "fraction_of_sgemm_ceiling")) {
             Double v = figures.get(key);
@@ -48,5 +49,6 @@ class DistillBenchmarkRunTest {
         }
         assertTrue(figures.get("loop_overhead_fraction") <= 1, figures.toString());
         assertTrue(figures.get("peak_rss_mib") > figures.get("needed_mib"), figures.toString());
+        assertTrue(figures.get("full_step_peak_rss_mib") <= figures.get("peak_rss_mib"), figures.toString());
     }
 }
