@@ -108,6 +108,28 @@ public final class ArrayRecycling extends BaseListener {
         return bytes;
     }
 
+    /**
+     * Bytes of the arrays this thread's runs were lent that its cache could not serve (new native memory), since the
+     * thread's cache was made. From an empty cache, what one run adds is what the run needs at its peak: its arrays
+     * alive at once plus the cached ones not reused yet, i.e. the cache's working set (MemoryEstimate uses it).
+     */
+    public static long freshBytesOfThisThread() {
+        return ARRAYS.get().freshBytes;
+    }
+
+    /**
+     * Closes the arrays this thread's cache holds, keeping the cache itself (sessions already pointed to it, e.g. by
+     * this listener at the start of the current run, keep using it).
+     */
+    public static void emptyThisThreadsCache() {
+        ARRAYS.get().empty();
+    }
+
+    /** True if runs of this graph recycle their arrays: the listener is attached and the graph has no control flow. */
+    public static boolean recycles(SameDiff sd) {
+        return sd.getListeners().contains(INSTANCE) && !hasControlFlow(sd);
+    }
+
     /** Number of arrays this thread's cache holds. */
     public static int cachedArraysOfThisThread() {
         return ARRAYS.get().cache.getArrays().values().stream().mapToInt(List::size).sum();
@@ -164,8 +186,9 @@ public final class ArrayRecycling extends BaseListener {
      */
     private static final class ThreadArrays extends AbstractMemoryMgr implements SessionMemMgr {
 
-        private final ArrayCacheMemoryMgr cache = new ArrayCacheMemoryMgr();
+        private ArrayCacheMemoryMgr cache = new ArrayCacheMemoryMgr();
         private final Set<Long> lent = new HashSet<>();
+        private long freshBytes; // lent arrays the cache could not serve: new native memory
 
         ThreadArrays() {
             LIVE.put(this, Thread.currentThread().getName());
@@ -177,17 +200,28 @@ public final class ArrayRecycling extends BaseListener {
 
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {
-            return lend(cache.allocate(detached, dataType, shape));
+            long cachedBefore = cache.getCurrentCacheSize();
+            return lend(cache.allocate(detached, dataType, shape), cachedBefore);
         }
 
         @Override
         public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
-            return lend(cache.allocate(detached, descriptor));
+            long cachedBefore = cache.getCurrentCacheSize();
+            return lend(cache.allocate(detached, descriptor), cachedBefore);
         }
 
-        private INDArray lend(INDArray array) {
+        private INDArray lend(INDArray array, long cachedBefore) {
             lent.add(array.getId());
+            if (cache.getCurrentCacheSize() == cachedBefore && !array.isEmpty()) { // not taken from the cache
+                freshBytes += array.length() * array.dataType().width();
+            }
             return array;
+        }
+
+        /** Closes the cached arrays; the object stays, so sessions that point to it keep using it. */
+        void empty() {
+            cache.close();
+            cache = new ArrayCacheMemoryMgr();
         }
 
         @Override

@@ -14,6 +14,7 @@ import org.distill4j.core.checkpoint.CheckpointIO;
 import org.distill4j.core.config.ConfigException;
 import org.distill4j.core.config.OptimizerConfig;
 import org.distill4j.core.config.TrainingConfig;
+import org.distill4j.core.graph.ArrayRecycling;
 import org.distill4j.core.listener.TrainingListener;
 import org.distill4j.core.support.Runs;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,36 @@ class MemoryGuardsTest {
         assertTrue(e.heldBytes() > 0, "the resident size");
         assertEquals(e.heldBytes() + e.fixedStepBytes() + 16 * e.bytesPerExample(), e.bytesAt(16));
         assertTrue(sd.getListeners().isEmpty(), "the counting listener is removed");
+    }
+
+    /**
+     * A chain of four [n, 1024] float ops: SameDiff without recycling keeps all four outputs (16 kB per example); with
+     * {@link ArrayRecycling} the third and fourth take the first two's memory, so a run needs two (8 kB per example,
+     * counted with the estimate's margin for the allocator and the garbage between collections).
+     */
+    @Test
+    void withRecycledArraysTheEstimateCountsWhatARunNeedsAtOnce() {
+        java.util.function.Supplier<SameDiff> chain = () -> {
+            SameDiff sd = SameDiff.create();
+            sd.placeHolder("x", DataType.FLOAT, -1, 1024).mul(2.0).add(1.0).mul(3.0).sub("y", 1.0);
+            return sd;
+        };
+        SameDiff plain = chain.get();
+        SameDiff recycled = chain.get();
+        ArrayRecycling.attach(recycled);
+        try {
+            for (SameDiff sd : List.of(plain, recycled)) {
+                MemoryEstimate e = MemoryEstimate.measure(16, List.of(sd),
+                        examples -> sd.output(Map.of("x", Nd4j.ones(DataType.FLOAT, examples, 1024)), "y"));
+                long expected = sd == plain ? 4 * 4096 : (long) (MemoryEstimate.RECYCLED_MARGIN * 2 * 4096);
+                assertEquals(expected, e.bytesPerExample(), e.toString());
+                assertEquals(0, e.fixedStepBytes(), e.toString());
+            }
+            assertEquals(List.of(), plain.getListeners(), "the counting listener is removed");
+            assertEquals(1, recycled.getListeners().size(), "the counting listener is removed");
+        } finally {
+            ArrayRecycling.releaseThisThread();
+        }
     }
 
     /** With overlap_teacher a teacher's outputs count twice: the next micro-batch's exist beside this one's. */
