@@ -58,6 +58,18 @@ public abstract class Distiller {
     static final String TASK_SEPARATOR = "::";
     /** Key of the loop's own entry among the checkpoint's saved states (tasks, tau, data sizes). */
     private static final String RUN_STATE_KEY = "org.distill4j.core.train.Distiller$Tasks";
+    /** What {@link #microBatchSeed} gives instead of 0 (any fixed value other than 0). */
+    static final long ZERO_SEED_STAND_IN = 0x5DEECE66DL;
+
+    /**
+     * ND4J's seed for micro-batch {@code j} of update {@code step} (dropout masks are drawn from it), never 0: ND4J
+     * M2.1's {@code setSeed(0)} seeds from the clock (its root state differs from call to call), so with
+     * {@code training.seed: 0} the first micro-batch's dropout masks differed from run to run and from a resume.
+     */
+    static long microBatchSeed(long seed, long step, int j) {
+        long s = seed * 7919L + step * 131L + j;
+        return s != 0 ? s : ZERO_SEED_STAND_IN;
+    }
 
     private final Setup setup;
     private final List<Task> tasks = new ArrayList<>();
@@ -1018,7 +1030,7 @@ public abstract class Distiller {
             TeacherAhead.Prepared prepared = dry || ahead == null ? null : ahead.take(new MicroKey(task, step, j));
             Batch batch = prepared != null ? prepared.batch() : prepareBatch(task, idx, step, j, dry);
             // Seed, then switch to training, then draw the feeds: dropout masks are drawn in feeds().
-            Nd4j.getRandom().setSeed(tc.seed() * 7919L + step * 131L + j);
+            Nd4j.getRandom().setSeed(microBatchSeed(tc.seed(), step, j));
             student.setTraining(true);
             Map<String, INDArray> feeds = new LinkedHashMap<>(student.feeds(batch));
             Map<String, INDArray> teacher = Map.of();
