@@ -45,10 +45,10 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * SameDiff: its cache handed out arrays that later loop iterations still needed (deeplearning4j PR 9706).
  * {@code -Ddistill4j.recycleArrays=false} leaves every graph to SameDiff (for comparisons). Values do not change
  * ({@code ArrayRecyclingTest}, {@code BertTrainingTest} compare gradients and outputs bit for bit over several runs).
- * The cache holds at most a quarter of JavaCPP's {@code maxBytes} per thread (SameDiff's own rule; least recently released
- * arrays are closed first), and {@link #releaseThisThread()} closes what it holds: the training loop calls it when a
- * run ends, on its own thread and on the teacher thread. On the standard benchmark (README, Speed) the resident size
- * during full steps fell from about 2.6 to about 1.7 GiB.
+ * The cache holds at most a quarter of JavaCPP's {@code maxBytes} per thread (SameDiff's own rule; least recently
+ * released arrays are closed first), and {@link #releaseThisThread()} closes what it holds: the training loop calls it
+ * when a run ends, on its own thread and on the teacher thread. On the standard benchmark (README, Speed) the resident
+ * size during full steps fell from about 2.6 to about 1.7 GiB.
  */
 public final class ArrayRecycling extends BaseListener {
 
@@ -148,7 +148,8 @@ public final class ArrayRecycling extends BaseListener {
     /** True if the graph has ops whose arrays live across loop iterations or branches (SameDiff's release is unsafe). */
     static boolean hasControlFlow(SameDiff sd) {
         for (SameDiffOp op : sd.getOps().values()) {
-            if (op.getOp() instanceof BaseCompatOp || op.getOp() instanceof Invoke || op.getOp() instanceof BaseTensorOp) {
+            Object o = op.getOp();
+            if (o instanceof BaseCompatOp || o instanceof Invoke || o instanceof BaseTensorOp) {
                 return true;
             }
         }

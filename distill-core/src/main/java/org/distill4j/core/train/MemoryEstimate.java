@@ -27,10 +27,9 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * graph whose arrays are recycled ({@link ArrayRecycling}), a run needs the new native memory it takes from an empty
  * thread cache: its arrays alive at once and those released but not reused yet (the cache keeps them for the next
  * step), times {@link #RECYCLED_MARGIN}; each graph's run is counted from an empty cache, as if each had a thread of
- * its own. For any other graph,
- * SameDiff keeps a step's activations and gradients until the step ends, so every op output counts. With
- * {@code training.overlap_teacher} the teachers' runs count twice: the teacher thread produces the next micro-batch's
- * outputs while this one's are still held. All figures in bytes.
+ * its own. For any other graph, SameDiff keeps a step's activations and gradients until the step ends, so every op
+ * output counts. With {@code training.overlap_teacher} the teachers' runs count twice: the teacher thread produces the
+ * next micro-batch's outputs while this one's are still held. All figures in bytes.
  */
 public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerExample) {
 
@@ -104,6 +103,11 @@ public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerE
             return true;
         }
 
+        /** How many times a run of {@code sd} counts: twice for a teacher running a micro-batch ahead. */
+        private int copies(SameDiff sd) {
+            return twice.contains(sd) ? 2 : 1;
+        }
+
         /**
          * Runs after {@link ArrayRecycling}'s own start (it was attached first): empties the thread's cache, so each
          * graph's run is counted on its own, as if it ran on a thread of its own (the teacher thread does).
@@ -121,7 +125,7 @@ public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerE
         public void operationEnd(SameDiff sd, Operation op) {
             if (recycledRun) {
                 long fresh = ArrayRecycling.freshBytesOfThisThread() - freshAtStart;
-                bytes += (twice.contains(sd) ? 2 : 1) * (long) (RECYCLED_MARGIN * fresh);
+                bytes += copies(sd) * (long) (RECYCLED_MARGIN * fresh);
                 recycledRun = false;
             }
         }
@@ -130,7 +134,7 @@ public record MemoryEstimate(long heldBytes, long fixedStepBytes, long bytesPerE
         public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext opContext,
                                 INDArray[] outputs) {
             if (!recycledRun && outputs != null) {
-                int copies = twice.contains(sd) ? 2 : 1;
+                int copies = copies(sd);
                 for (INDArray o : outputs) {
                     if (o != null && !o.isEmpty()) {
                         bytes += copies * o.length() * o.dataType().width();

@@ -132,8 +132,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <h2>Output</h2>
  * stdout holds only {@code key value} lines: full_step_samples_per_s, cached_step_samples_per_s,
- * student_inference_samples_per_s, teacher_inference_samples_per_s, full_step_peak_rss_mib, peak_rss_mib, needed_mib, step_gflop,
- * achieved_gflops, sgemm_ceiling_gflops, with {@code --profile true} loop_overhead_fraction (the share of the
+ * student_inference_samples_per_s, teacher_inference_samples_per_s, full_step_peak_rss_mib, peak_rss_mib, needed_mib,
+ * step_gflop, achieved_gflops, sgemm_ceiling_gflops, with {@code --profile true} loop_overhead_fraction (the share of the
  * full step in which no op of either graph and no optimizer update runs), then {@code torch.*},
  * ratio_full_step_vs_torch (only with torch figures), with {@code --textbrewer} {@code textbrewer.*},
  * ratio_full_step_vs_textbrewer, {@code textbrewer_torch_defaults.*} and ratio_full_step_vs_textbrewer_torch_defaults,
