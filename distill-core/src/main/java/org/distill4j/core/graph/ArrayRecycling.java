@@ -1,7 +1,8 @@
 package org.distill4j.core.graph;
 
+import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +25,7 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 
 /**
  * Lets SameDiff reuse the arrays of a graph run in the same run and in the runs after it, on every graph a
- * {@link ModelGraph} holds. Three defects of SameDiff M2.1 made a training step allocate each of its intermediate
+ * {@link ModelGraph} holds. Four defects of SameDiff M2.1 made a training step allocate each of its intermediate
  * arrays afresh (about 1.6 GiB per step on the standard benchmark, freed only when the JVM collects their objects):
  *
  * <ul>
@@ -39,7 +40,14 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  *       caller's array, not the cast copy, into the cache at the end of the run, where a later op could take it as its
  *       output and overwrite the caller's data. The shared cache only takes back arrays it handed out in the
  *       same run; anything else a session releases is left alone.</li>
+ *   <li>A reused array gets the id the next new array will get, and SameDiff keys its bookkeeping by id: it skipped
+ *       the release of one of two arrays sharing an id (about 180 MiB of a standard step never came back) or refused
+ *       it as released twice. Arrays taken from the cache get an id of their own ({@link ArrayIds}), and the cache
+ *       tracks what it lent by identity.</li>
  * </ul>
+ *
+ * <p>What a run returns stays the caller's; a caller done with it can hand it back with {@link #giveBack} before the
+ * thread's next run (the training loop does so with each step's gradients after the update).
  *
  * <p>Graphs with control-flow ops (loops, branches, tensor arrays, invoked subgraphs; BERT has none) are left to
  * SameDiff: its cache handed out arrays that later loop iterations still needed (deeplearning4j PR 9706).
@@ -110,7 +118,7 @@ public final class ArrayRecycling extends BaseListener {
 
     /**
      * Bytes of the arrays this thread's runs were lent that its cache could not serve (new native memory), since the
-     * thread's cache was made. From an empty cache, what one run adds is what the run needs at its peak: its arrays
+     * thread's cache was made; scalars (a few bytes each, never cached) are not counted. From an empty cache, what one run adds is what the run needs at its peak: its arrays
      * alive at once plus the cached ones not reused yet, i.e. the cache's working set (MemoryEstimate uses it).
      */
     public static long freshBytesOfThisThread() {
@@ -164,13 +172,14 @@ public final class ArrayRecycling extends BaseListener {
     /** Called by SameDiff before each run of a graph (the gradient function's included), on the running thread. */
     @Override
     public void operationStart(SameDiff sd, Operation op) {
+        ThreadArrays arrays = ARRAYS.get();
         if (hasControlFlow(sd)) {
-            return; // SameDiff's own handling, whatever it is for such graphs
+            arrays.runStarts(); // SameDiff's own handling, whatever it is for such graphs
+            return;
         }
         if (op == Operation.TRAINING && !sd.isEnableCache()) {
             sd.setEnableCache(true); // calculateGradients set it false just before this call
         }
-        ThreadArrays arrays = ARRAYS.get();
         arrays.runStarts();
         // A session may exist already: SameDiff makes one when a variable's array is set (EmbeddingLookup's rows).
         InferenceSession session = sd.getSessions().computeIfAbsent(Thread.currentThread().getId(),
@@ -181,14 +190,27 @@ public final class ArrayRecycling extends BaseListener {
     }
 
     /**
+     * Takes back arrays the thread's last graph run returned, once the caller is done with them (the training loop
+     * gives back a step's gradients after the update), so that the next run reuses their memory instead of taking
+     * new memory: at the standard benchmark sizes the student's gradients, about 45 MiB per step. Only arrays this
+     * cache lent in the thread's last run and that are still out are taken; anything else is left alone, and so is
+     * everything once another run has started on the thread. Use no array after giving it back.
+     */
+    public static void giveBack(Collection<INDArray> arrays) {
+        ARRAYS.get().giveBack(arrays);
+    }
+
+    /**
      * One thread's array cache, shared by the sessions of every graph that thread runs. It takes back only the arrays
-     * it lent in the current run: the outputs a run returns are never released, so an array lent in an earlier run
-     * and still out belongs to a caller.
+     * it lent in the current run (or the last one, given back by its caller): an array lent in an earlier run and still
+     * out belongs to a caller.
      */
     private static final class ThreadArrays extends AbstractMemoryMgr implements SessionMemMgr {
 
         private ArrayCacheMemoryMgr cache = new ArrayCacheMemoryMgr();
-        private final Set<Long> lent = new HashSet<>();
+        // by identity: M2.1's array ids are not unique (see ArrayIds)
+        /** Arrays lent in the current run and not released. */
+        private final Set<INDArray> lent = Collections.newSetFromMap(new IdentityHashMap<>());
         private long freshBytes; // lent arrays the cache could not serve: new native memory
 
         ThreadArrays() {
@@ -197,6 +219,14 @@ public final class ArrayRecycling extends BaseListener {
 
         void runStarts() {
             lent.clear();
+        }
+
+        void giveBack(Collection<INDArray> arrays) {
+            for (INDArray array : arrays) {
+                if (array != null) {
+                    release(array);
+                }
+            }
         }
 
         @Override
@@ -212,9 +242,13 @@ public final class ArrayRecycling extends BaseListener {
         }
 
         private INDArray lend(INDArray array, long cachedBefore) {
-            lent.add(array.getId());
-            if (cache.getCurrentCacheSize() == cachedBefore && !array.isEmpty()) { // not taken from the cache
-                freshBytes += array.length() * array.dataType().width();
+            lent.add(array);
+            if (cache.getCurrentCacheSize() == cachedBefore) { // not taken from the cache: new native memory
+                if (array.rank() > 0 && !array.isEmpty()) { // scalars are never cached: not counted
+                    freshBytes += array.length() * array.dataType().width();
+                }
+            } else {
+                ArrayIds.makeUnique(array);
             }
             return array;
         }
@@ -227,7 +261,7 @@ public final class ArrayRecycling extends BaseListener {
 
         @Override
         public void release(INDArray array) {
-            if (!lent.remove(array.getId())) {
+            if (!lent.remove(array)) {
                 return;
             }
             if (array.rank() == 0 || array.isEmpty()) {

@@ -8,9 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.distill4j.core.checkpoint.Checkpoint;
@@ -972,6 +976,7 @@ public abstract class Distiller {
                     INDArray scaled = share == 1.0 ? g.castTo(dtype) : g.castTo(dtype).mul(share);
                     grads.merge(p, scaled, INDArray::addi);
                 }
+                giveBackUnlessIn(r, grads.values()); // before the next micro-batch's run: its arrays reuse them
             }
             double gradNorm = tc.maxGradNorm() > 0
                     ? GradientClipping.clipGlobalNorm(grads.values(), tc.maxGradNorm())
@@ -998,6 +1003,7 @@ public abstract class Distiller {
                 }
             }
             listeners.forEach(l -> l.afterUpdate(this));
+            ArrayRecycling.giveBack(grads.values()); // the run's own gradient arrays if there was one micro-batch
             Map<String, Double> weights = new LinkedHashMap<>();
             Map<String, Double> weighted = new LinkedHashMap<>();
             for (LossWiring.Term t : wiring.terms()) {
@@ -1007,6 +1013,18 @@ public abstract class Distiller {
                 weighted.put(name, w * unweighted.get(name));
             }
             return new StepLosses(total, unweighted, weighted, weights);
+        }
+
+        /**
+         * Hands a micro-step's returned arrays back to the thread's array cache, except those still in use as the
+         * update's gradients (a single micro-batch's gradients are used as they are).
+         */
+        private static void giveBackUnlessIn(OutAndGrad r, Collection<INDArray> inUse) {
+            Set<INDArray> used = Collections.newSetFromMap(new IdentityHashMap<>());
+            used.addAll(inUse);
+            List<INDArray> done = new ArrayList<>(r.getOutputs().values());
+            r.getGradients().values().stream().filter(g -> !used.contains(g)).forEach(done::add);
+            ArrayRecycling.giveBack(done);
         }
 
         /**

@@ -148,6 +148,62 @@ class ArrayRecyclingTest {
     }
 
     @Test
+    void m21GivesAReusedArrayTheIdOfTheNextNewArrayAndArrayIdsMakesItUnique() {
+        ArrayCacheMemoryMgr cache = new ArrayCacheMemoryMgr();
+        INDArray first = cache.allocate(false, DataType.FLOAT, 2, 3);
+        cache.release(first);
+        INDArray reused = cache.allocate(false, DataType.FLOAT, 2, 3);
+        assertSame(first, reused, "lent again from the cache");
+        INDArray created = Nd4j.create(DataType.FLOAT, 4);
+        assertEquals(reused.getId(), created.getId(), "M2.1: two live arrays with one id (assignNewId takes "
+                + "incrementAndGet, a new array getAndIncrement)");
+        cache.release(reused);
+        // What SameDiff's id-keyed bookkeeping then does: the cache refuses the other array as released twice.
+        IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> cache.release(created));
+        assertTrue(refused.getMessage().contains("released multiple times"), refused.getMessage());
+
+        INDArray again = cache.allocate(false, DataType.FLOAT, 2, 3);
+        ArrayIds.makeUnique(again);
+        INDArray next = Nd4j.create(DataType.FLOAT, 4);
+        assertTrue(again.getId() != next.getId() && again.getId() != created.getId(),
+                "ids " + again.getId() + ", " + next.getId() + ", " + created.getId());
+        cache.release(again);
+        cache.release(next); // distinct ids: both taken
+        assertEquals(2, cache.getLruCache().size());
+        cache.close();
+    }
+
+    @Test
+    void inSteadyStateARunTakesNoNewMemoryWhenItsCallerGivesBackWhatItReturned() {
+        ModelGraph g = mlp(true);
+        List<String> params = g.parameterNames();
+        List<Long> fresh = new ArrayList<>();
+        for (int run = 0; run < 10; run++) {
+            var out = g.sd().calculateGradientsAndOutputs(g.feeds(batch(40 + run)), List.of("ce", "logits"), params);
+            ArrayRecycling.giveBack(out.getGradients().values());
+            ArrayRecycling.giveBack(out.getOutputs().values());
+            g.releaseSessionMemory();
+            fresh.add(ArrayRecycling.freshBytesOfThisThread());
+        }
+        // Every array of a run, returned ones included, comes from what the runs before it gave back. Without
+        // ArrayIds, SameDiff skipped releases of arrays whose id a freed array had had, and each run took new memory.
+        assertEquals(fresh.get(3), fresh.get(9), "new bytes lent by the thread's cache, run after run: " + fresh);
+
+        var kept = g.sd().calculateGradientsAndOutputs(g.feeds(batch(50)), List.of("logits"), params);
+        INDArray logits = kept.getOutputs().get("logits");
+        INDArray copy = logits.dup();
+        g.output(batch(51), List.of("logits")); // another run started: giving back now must take nothing
+        ArrayRecycling.giveBack(List.of(logits, copy));
+        assertFalse(ArrayRecycling.cachedByThisThread(logits));
+        assertFalse(ArrayRecycling.cachedByThisThread(copy), "never lent by the cache");
+        for (int run = 0; run < 3; run++) {
+            g.sd().calculateGradientsAndOutputs(g.feeds(batch(60 + run)), List.of("logits"), params);
+        }
+        assertEquals(copy, logits, "a returned array is the caller's unless given back after its own run");
+    }
+
+    @Test
     void aCallersArrayThatACastPlaceholderReleasesIsNeverReused() {
         // A double-precision graph fed a float mask: M2.1 casts it and registers the caller's array, not the cast,
         // for release at the end of the run.

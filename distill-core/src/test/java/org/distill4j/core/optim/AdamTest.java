@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -37,5 +39,28 @@ class AdamTest {
             assertArrayEquals(pDouble.dup().reshape(-1).toDoubleVector(),
                     pFloat.castTo(DataType.DOUBLE).reshape(-1).toDoubleVector(), 2e-6, "step " + step);
         }
+    }
+
+    @Test
+    void theUpdateLeavesNoNativeReferenceToTheGradient() {
+        INDArray g = Nd4j.rand(DataType.FLOAT, 4, 3);
+        INDArray param = Nd4j.rand(DataType.FLOAT, 4, 3);
+        List<INDArray> state = List.of(Nd4j.zeros(DataType.FLOAT, 4, 3), Nd4j.zeros(DataType.FLOAT, 4, 3));
+        INDArray update = Nd4j.createUninitialized(DataType.FLOAT, 4, 3);
+        // Why execReleasingArrays exists: Nd4j.exec keeps the op's buffers referenced until the JVM collects its context.
+        Nd4j.exec(new AdamUpdater(g, state.get(1), state.get(0), update, state.get(1), state.get(0), 1e-3, 0.9, 0.999,
+                1e-8, 0));
+        assertEquals(2, useCount(g), "M2.1: a second reference to the gradient after Nd4j.exec");
+
+        INDArray grad = Nd4j.rand(DataType.FLOAT, 4, 3);
+        List<INDArray> fresh = List.of(Nd4j.zeros(DataType.FLOAT, 4, 3), Nd4j.zeros(DataType.FLOAT, 4, 3));
+        new Adam(0.9, 0.999, 1e-8, true).update(param, grad, fresh, 1, 1e-3, 0.01);
+        assertEquals(1, useCount(grad), "the array cache only reuses buffers with one reference");
+        assertEquals(1, useCount(fresh.get(0)));
+        assertEquals(1, useCount(fresh.get(1)));
+    }
+
+    private static int useCount(INDArray a) {
+        return Nd4j.getExecutioner().useCount(a.data());
     }
 }

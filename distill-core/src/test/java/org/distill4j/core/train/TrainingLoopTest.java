@@ -33,6 +33,7 @@ import org.distill4j.core.config.ProjectionSpec;
 import org.distill4j.core.config.ScheduleConfig;
 import org.distill4j.core.config.TrainingConfig;
 import org.distill4j.core.data.InMemoryExamples;
+import org.distill4j.core.graph.ArrayRecycling;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.listener.EarlyStoppingListener;
 import org.distill4j.core.listener.TrainingListener;
@@ -267,6 +268,47 @@ class TrainingLoopTest {
             holder[0].train(Runs.data());
             assertEquals(List.of(), held, "sessions (and their array caches) still held after these updates, overlap " + overlap);
             assertTrue(teacher.sd().getSessions().isEmpty(), "the teacher's session after the run, overlap " + overlap);
+        }
+    }
+
+    @Test
+    void theLoopReusesItsArraysStepAfterStepAndRecyclingChangesNoWeight() {
+        ModelGraph teacher = Runs.teacher(dir);
+        Map<Boolean, Map<String, INDArray>> weights = new HashMap<>();
+        List<Long> fresh = new ArrayList<>();
+        for (boolean recycling : new boolean[]{true, false}) {
+            if (!recycling) {
+                System.setProperty(ArrayRecycling.PROPERTY, "false");
+                ArrayRecycling.detach(teacher.sd());
+            }
+            try {
+                TrainingListener freshBytes = new TrainingListener() {
+                    @Override
+                    public void onStepEnd(TrainingContext ctx, StepLosses losses) {
+                        if (recycling) {
+                            fresh.add(ArrayRecycling.freshBytesOfThisThread()); // the loop's thread
+                        }
+                    }
+                };
+                BasicDistiller d = BasicDistiller.builder()
+                        .trainingConfig(training("reuse" + recycling).batchSize(8).numSteps(10)
+                                .optimizer(OptimizerConfig.adamW(1e-2)).overlapTeacher(true).build())
+                        .distillationConfig(kdAndHardLabels()).teacher(teacher).student(Runs.student())
+                        .listener(freshBytes).build();
+                d.train(Runs.data());
+                weights.put(recycling, Runs.parameters(d.student()));
+            } finally {
+                System.clearProperty(ArrayRecycling.PROPERTY);
+                ArrayRecycling.attach(teacher.sd());
+            }
+        }
+        // The teacher runs on its own thread: this thread runs the student's steps only, and after the first ones
+        // each step's arrays (the gradients the loop gives back after the update included) are the previous step's.
+        assertEquals(fresh.get(3), fresh.get(9), "new bytes lent on the loop's thread after each step: " + fresh);
+        assertEquals(weights.get(false).keySet(), weights.get(true).keySet());
+        for (String p : weights.get(true).keySet()) {
+            assertArrayEquals(weights.get(false).get(p).dup().reshape(-1).toDoubleVector(),
+                    weights.get(true).get(p).dup().reshape(-1).toDoubleVector(), "bit for bit with and without recycling: " + p);
         }
     }
 
