@@ -265,12 +265,35 @@ class BertTrainingTest {
         ModelGraph teacher = trainedTeacher();
         GeneralDistiller serial = distiller(teacher, "serial", null, null, false);
         serial.train(dataset(40, 8));
-        GeneralDistiller overlap = distiller(teacher, "overlap", null, null, true);
+        List<Long> fresh = new java.util.ArrayList<>();
+        TrainingListener freshBytes = new TrainingListener() {
+            @Override
+            public void onStepEnd(TrainingContext ctx, StepLosses losses) {
+                fresh.add(ArrayRecycling.freshBytesOfThisThread()); // the loop's thread: the student's steps only
+            }
+        };
+        GeneralDistiller overlap = distiller(teacher, "overlap", freshBytes, null, true);
         overlap.train(dataset(40, 8));
+        GeneralDistiller plain;
+        System.setProperty(ArrayRecycling.PROPERTY, "false");
+        ArrayRecycling.detach(teacher.sd());
+        try {
+            plain = distiller(teacher, "no-recycling", null, null, true);
+            plain.train(dataset(40, 8));
+        } finally {
+            System.clearProperty(ArrayRecycling.PROPERTY);
+            ArrayRecycling.attach(teacher.sd());
+        }
         for (String p : serial.student().parameterNames()) {
             assertArrayEquals(serial.student().sd().getArrForVarName(p).dup().reshape(-1).toFloatVector(),
                     overlap.student().sd().getArrForVarName(p).dup().reshape(-1).toFloatVector(), 0f, p);
+            assertArrayEquals(plain.student().sd().getArrForVarName(p).dup().reshape(-1).toFloatVector(),
+                    overlap.student().sd().getArrForVarName(p).dup().reshape(-1).toFloatVector(), 0f,
+                    "with and without ArrayRecycling: " + p);
         }
+        // Dropout masks, the word-embedding table's gradient, Adam's update arrays and the graph's arrays all come
+        // from what the step before gave back, once the first epoch (5 updates) has run.
+        assertEquals(fresh.get(4), fresh.get(9), "new bytes lent on the loop's thread after each update: " + fresh);
     }
 
     /** training.seed 0 repeats a run with dropout bit for bit (ND4J M2.1 seeds from the clock when given 0). */

@@ -1,5 +1,7 @@
 package org.distill4j.core.graph;
 
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -16,12 +18,18 @@ import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.autodiff.samediff.internal.SessionMemMgr;
 import org.nd4j.autodiff.samediff.internal.memory.AbstractMemoryMgr;
 import org.nd4j.autodiff.samediff.internal.memory.ArrayCacheMemoryMgr;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.BaseNDArray;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.custom.Invoke;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.BaseCompatOp;
 import org.nd4j.linalg.api.ops.impl.shape.tensorops.BaseTensorOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Lets SameDiff reuse the arrays of a graph run in the same run and in the runs after it, on every graph a
@@ -46,8 +54,11 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  *       tracks what it lent by identity.</li>
  * </ul>
  *
- * <p>What a run returns stays the caller's; a caller done with it can hand it back with {@link #giveBack} before the
- * thread's next run (the training loop does so with each step's gradients after the update).
+ * <p>At the end of a run ({@link #endRun}, called by {@link ModelGraph}'s runs) the arrays SameDiff never released
+ * go back too. What a run returns stays the caller's; a caller done with it can hand it back with {@link #giveBack}
+ * before the thread's next run. The training loop does so with each update's gradients, and takes the arrays it makes
+ * itself for an update (dropout masks, the optimizer's update arrays) from the cache too ({@link #openStep},
+ * {@link #borrow}): in steady state a training step takes no new native memory on the loop's thread.
  *
  * <p>Graphs with control-flow ops (loops, branches, tensor arrays, invoked subgraphs; BERT has none) are left to
  * SameDiff: its cache handed out arrays that later loop iterations still needed (deeplearning4j PR 9706).
@@ -174,19 +185,37 @@ public final class ArrayRecycling extends BaseListener {
     public void operationStart(SameDiff sd, Operation op) {
         ThreadArrays arrays = ARRAYS.get();
         if (hasControlFlow(sd)) {
-            arrays.runStarts(); // SameDiff's own handling, whatever it is for such graphs
+            arrays.runStarts(null); // SameDiff's own handling, whatever it is for such graphs
             return;
         }
         if (op == Operation.TRAINING && !sd.isEnableCache()) {
             sd.setEnableCache(true); // calculateGradients set it false just before this call
         }
-        arrays.runStarts();
+        arrays.runStarts(sd);
         // A session may exist already: SameDiff makes one when a variable's array is set (EmbeddingLookup's rows).
         InferenceSession session = sd.getSessions().computeIfAbsent(Thread.currentThread().getId(),
                 id -> new InferenceSession(sd));
         if (session.getMmgr() != arrays) {
             session.setMmgr(arrays);
         }
+    }
+
+    /**
+     * Ends this thread's last graph run: the arrays it was lent and neither released nor returned go back to the cache.
+     * SameDiff releases an array once every op that reads it has run, so an array that an op outside the run's part
+     * of the graph also reads is never released: in a BERT gradient run, the partial gradients of inputs read twice
+     * that need no gradient (the attention mask, the layer norms' column of ones), whose sum the run skips. Arrays that
+     * share memory with any of {@code returned} stay out (the caller's; see {@link #giveBack}). A no-op unless the
+     * thread's last run was a run of {@code sd} (or its gradient function) that took its arrays from this thread's
+     * cache, and for a run ended already. The returned arrays stay referenced by the thread until its next run
+     * starts, for {@link #giveBack}. {@link ModelGraph#output} and {@link ModelGraph#gradientsAndOutputs} call it.
+     *
+     * <p>After this, an activation read back from the run's session ({@code SameDiff.getArrForVarName} of an ARRAY
+     * variable, or kept by a listener) may be overwritten by the thread's next run, as SameDiff's own cache already
+     * does with the arrays it releases during a run: ask the run to return what you need.
+     */
+    public static void endRun(SameDiff sd, Collection<INDArray> returned) {
+        ARRAYS.get().endRun(sd, returned);
     }
 
     /**
@@ -201,6 +230,87 @@ public final class ArrayRecycling extends BaseListener {
     }
 
     /**
+     * Opens a step on this thread: until it is closed, {@link #borrow} lends arrays from the thread's cache, and closing
+     * it takes them all back. The training loop opens one around each update, so the arrays it makes itself for one
+     * update (dropout masks, the optimizer's update arrays, lookup-table gradients, accumulated gradients) reuse the
+     * previous update's memory instead of leaving native garbage for the JVM to collect: about 50 MiB per step at the
+     * standard benchmark sizes. Steps do not nest (opening one while one is open is refused).
+     */
+    public static Step openStep() {
+        ThreadArrays arrays = ARRAYS.get();
+        if (arrays.borrowed != null) {
+            throw new IllegalStateException("a step is open on this thread already");
+        }
+        arrays.borrowed = Collections.newSetFromMap(new IdentityHashMap<>());
+        return new Step(arrays);
+    }
+
+    /**
+     * An uninitialised array for the current step: from the thread's cache while a step is open on this thread (and
+     * the listener is not turned off by {@link #PROPERTY}), otherwise a new one. Use it only until the step closes.
+     */
+    public static INDArray borrow(DataType dataType, long... shape) {
+        ThreadArrays arrays = ARRAYS.get();
+        if (arrays.borrowed == null || "false".equalsIgnoreCase(System.getProperty(PROPERTY))) {
+            return Nd4j.createUninitialized(dataType, shape);
+        }
+        return arrays.borrow(dataType, shape);
+    }
+
+    /**
+     * Runs a custom op and lets go of its arrays. {@code Nd4j.exec} runs a custom op in a native context that keeps a
+     * reference to each input and output buffer until the JVM collects the context (M2.1's
+     * {@code CpuOpContext.close()} does nothing; {@code purge()} drops them). A buffer with such a reference has a use
+     * count of 2, and SameDiff's array cache then refuses it: it closes the array instead of reusing it. Run custom ops
+     * on arrays that go back to the cache (borrowed ones, a run's gradients) through this.
+     *
+     * @return the op's output arrays
+     */
+    public static INDArray[] execReleasingArrays(CustomOp op) {
+        OpContext context = Nd4j.getExecutioner().buildContext();
+        try {
+            context.setInputArrays(op.inputArguments());
+            context.setOutputArrays(op.outputArguments());
+            context.setTArguments(op.tArgs());
+            context.setIArguments(op.iArgs());
+            context.setBArguments(op.bArgs());
+            return Nd4j.getExecutioner().exec(op, context);
+        } finally {
+            context.purge();
+        }
+    }
+
+    /**
+     * {@code a += b} (same shapes), leaving no native reference to either array ({@code addi} does: see
+     * {@link #execReleasingArrays}).
+     *
+     * @return a
+     */
+    public static INDArray addInPlace(INDArray a, INDArray b) {
+        execReleasingArrays(new AddOp(a, b, a));
+        return a;
+    }
+
+    /** A step opened by {@link #openStep()}; closing it gives the step's borrowed arrays back to the thread's cache. */
+    public static final class Step implements AutoCloseable {
+        private final ThreadArrays arrays;
+        private boolean closed;
+
+        private Step(ThreadArrays arrays) {
+            this.arrays = arrays;
+        }
+
+        /** Takes back every array borrowed during the step (on the thread that opened it). */
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                arrays.closeStep();
+            }
+        }
+    }
+
+    /**
      * One thread's array cache, shared by the sessions of every graph that thread runs. It takes back only the arrays
      * it lent in the current run (or the last one, given back by its caller): an array lent in an earlier run and still
      * out belongs to a caller.
@@ -212,13 +322,75 @@ public final class ArrayRecycling extends BaseListener {
         /** Arrays lent in the current run and not released. */
         private final Set<INDArray> lent = Collections.newSetFromMap(new IdentityHashMap<>());
         private long freshBytes; // lent arrays the cache could not serve: new native memory
+        /** The graph of the thread's last run if that run took its arrays from this cache and has not ended. */
+        private WeakReference<SameDiff> lastRun;
+        /** Arrays borrowed in the open step (null: no step open). */
+        private Set<INDArray> borrowed;
 
         ThreadArrays() {
             LIVE.put(this, Thread.currentThread().getName());
         }
 
-        void runStarts() {
+        void runStarts(SameDiff recycled) {
+            lastRun = recycled == null ? null : new WeakReference<>(recycled);
             lent.clear();
+        }
+
+        INDArray borrow(DataType dataType, long... shape) {
+            long cachedBefore = cache.getCurrentCacheSize();
+            INDArray array = cache.allocate(false, dataType, shape);
+            count(array, cachedBefore);
+            if (array.ordering() != 'c') {
+                // SameDiff's cache flips only the order flag of a reused array (its strides stay those of the
+                // c-order array it was made as): a borrower gets what it asked for, a c-order array
+                ((BaseNDArray) array).setOrder('c');
+            }
+            borrowed.add(array);
+            return array;
+        }
+
+        void closeStep() {
+            Set<INDArray> step = borrowed;
+            borrowed = null;
+            for (INDArray array : step) {
+                putBack(array);
+            }
+        }
+
+        void endRun(SameDiff sd, Collection<INDArray> returned) {
+            SameDiff last = lastRun == null ? null : lastRun.get();
+            if (last == null || (last != sd && last != sd.getFunction("grad"))) {
+                return;
+            }
+            lastRun = null;
+            List<long[]> kept = new ArrayList<>(); // [start, end) of the memory the caller holds
+            for (INDArray out : returned) {
+                if (out != null && !out.isEmpty()) {
+                    kept.add(range(out.data()));
+                    if (out.data().originalDataBuffer() != null) { // a view's whole buffer
+                        kept.add(range(out.data().originalDataBuffer()));
+                    }
+                }
+            }
+            for (INDArray array : List.copyOf(lent)) {
+                if (array.isEmpty() || !overlapsAny(range(array.data()), kept)) {
+                    release(array);
+                }
+            }
+        }
+
+        private static long[] range(DataBuffer buffer) {
+            long start = buffer.address();
+            return new long[]{start, start + buffer.length() * buffer.getElementSize()};
+        }
+
+        private static boolean overlapsAny(long[] range, List<long[]> ranges) {
+            for (long[] r : ranges) {
+                if (range[0] < r[1] && r[0] < range[1]) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void giveBack(Collection<INDArray> arrays) {
@@ -243,6 +415,11 @@ public final class ArrayRecycling extends BaseListener {
 
         private INDArray lend(INDArray array, long cachedBefore) {
             lent.add(array);
+            count(array, cachedBefore);
+            return array;
+        }
+
+        private void count(INDArray array, long cachedBefore) {
             if (cache.getCurrentCacheSize() == cachedBefore) { // not taken from the cache: new native memory
                 if (array.rank() > 0 && !array.isEmpty()) { // scalars are never cached: not counted
                     freshBytes += array.length() * array.dataType().width();
@@ -250,7 +427,6 @@ public final class ArrayRecycling extends BaseListener {
             } else {
                 ArrayIds.makeUnique(array);
             }
-            return array;
         }
 
         /** Closes the cached arrays; the object stays, so sessions that point to it keep using it. */
@@ -261,9 +437,12 @@ public final class ArrayRecycling extends BaseListener {
 
         @Override
         public void release(INDArray array) {
-            if (!lent.remove(array)) {
-                return;
+            if (lent.remove(array)) {
+                putBack(array);
             }
+        }
+
+        private void putBack(INDArray array) {
             if (array.rank() == 0 || array.isEmpty()) {
                 // SameDiff's cache takes these back but never lends them again (it skips rank 0 and empty shapes):
                 // they would pile up in it, a few hundred per step

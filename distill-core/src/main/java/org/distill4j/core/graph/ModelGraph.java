@@ -1,5 +1,6 @@
 package org.distill4j.core.graph;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import org.distill4j.core.data.ExampleSet;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
@@ -55,14 +57,14 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
         Map<String, INDArray> feeds = new LinkedHashMap<>();
         adaptor.inputs().forEach((placeholder, field) -> feeds.put(placeholder, batch.get(field)));
         for (EmbeddingLookup l : adaptor.lookups()) {
-            sd.getVariable(l.rows()).setArray(lookupRows(l, batch.get(l.ids())));
+            copyLookupRows(l, batch.get(l.ids()));
         }
         boolean training = isTraining();
         for (RandomMask m : adaptor.randomMasks()) {
             long[] shape = m.shape(batch.get(m.like()).shape());
             DataType type = sd.getVariable(m.placeholder()).dataType();
             if (training) {
-                INDArray mask = Nd4j.createUninitialized(type, shape);
+                INDArray mask = ArrayRecycling.borrow(type, shape); // the previous step's mask memory in training
                 Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution(mask, m.keep()));
                 feeds.put(m.placeholder(), mask.divi(m.keep()));
             } else {
@@ -95,8 +97,12 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
         return adaptor.trainingFlag() != null && sd.getArrForVarName(adaptor.trainingFlag()).getDouble(0) != 0;
     }
 
-    /** table[ids]: [B, L] ids -> [B, L, D] rows (a copy). */
-    private INDArray lookupRows(EmbeddingLookup l, INDArray ids) {
+    /**
+     * table[ids] into the lookup's rows variable: [B, L] ids -> [B, L, D] rows. Written into the variable's arrays (the
+     * graph's and its gradient function's) when they have that shape already (every batch of a run but a short last
+     * one), which leaves no garbage behind; else the variable gets a new array ({@code setArray}).
+     */
+    private void copyLookupRows(EmbeddingLookup l, INDArray ids) {
         INDArray table = sd.getArrForVarName(l.table());
         int[] flat = ids.castTo(DataType.INT32).dup().reshape(-1).toIntVector();
         long vocab = table.size(0);
@@ -106,10 +112,26 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
                         + i + ", outside the table " + l.table() + " of " + vocab + " rows");
             }
         }
-        INDArray rows = Nd4j.pullRows(table, 1, flat);
         long[] shape = Arrays.copyOf(ids.shape(), ids.rank() + 1);
         shape[ids.rank()] = table.size(1);
-        return rows.reshape(shape);
+        // setArray gives the gradient function its own copy, so both graphs' arrays are written
+        List<INDArray> current = new ArrayList<>();
+        for (SameDiff g : new SameDiff[]{sd, sd.getFunction("grad")}) {
+            INDArray a = g == null ? null : g.getArrForVarName(l.rows());
+            if (a != null && current.stream().noneMatch(c -> c == a)) {
+                current.add(a);
+            }
+        }
+        boolean inPlace = !current.isEmpty() && current.stream().allMatch(a -> Arrays.equals(a.shape(), shape)
+                && a.dataType() == table.dataType() && contiguous(a));
+        if (inPlace) {
+            Nd4j.pullRows(table, current.get(0).reshape(flat.length, table.size(1)), 1, flat);
+            for (INDArray other : current.subList(1, current.size())) {
+                other.assign(current.get(0));
+            }
+        } else {
+            sd.getVariable(l.rows()).setArray(Nd4j.pullRows(table, 1, flat).reshape(shape));
+        }
     }
 
     /**
@@ -126,7 +148,8 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
             INDArray table = sd.getArrForVarName(l.table());
             int[] ids = batch.get(l.ids()).castTo(DataType.INT32).dup().reshape(-1).toIntVector();
             int width = (int) table.size(1);
-            double[] rows = rowGrad.castTo(DataType.DOUBLE).dup().reshape(-1).toDoubleVector();
+            double[] rows = contiguous(rowGrad) ? rowGrad.data().asDouble()
+                    : rowGrad.castTo(DataType.DOUBLE).dup().reshape(-1).toDoubleVector();
             // Summed in token order on one thread so runs repeat bit for bit (resume, same seed). With ND4J's
             // parallel scatter_add the BERT resume test failed intermittently: last-bit differences, which Adam's
             // division by sqrt(v) turns into visible ones. The summed rows then go into the table in one
@@ -144,12 +167,32 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
             int distinct = slotOfId.size();
             int[] distinctIds = new int[distinct];
             slotOfId.forEach((id, slot) -> distinctIds[slot] = id);
-            INDArray summed = Nd4j.create(Arrays.copyOf(sums, distinct * width), new long[]{distinct, width},
-                    DataType.DOUBLE).castTo(table.dataType());
-            INDArray tableGrad = Nd4j.exec(new ScatterAdd(Nd4j.zeros(table.dataType(), table.shape()),
-                    Nd4j.createFromArray(distinctIds), summed))[0];
-            grads.merge(l.table(), tableGrad, INDArray::addi);
+            INDArray summed = summedRows(sums, distinct, width, table.dataType());
+            // zeros, scatter-added in place: in a training step the previous step's memory (ArrayRecycling.borrow)
+            INDArray tableGrad = ArrayRecycling.borrow(table.dataType(), table.shape()).assign(0);
+            ScatterAdd scatter = new ScatterAdd(tableGrad, Nd4j.createFromArray(distinctIds), summed);
+            scatter.addOutputArgument(tableGrad);
+            ArrayRecycling.execReleasingArrays(scatter);
+            grads.merge(l.table(), tableGrad, ArrayRecycling::addInPlace);
         }
+    }
+
+    /** True if the array's buffer holds exactly its elements in c order (no view, no offset). */
+    private static boolean contiguous(INDArray a) {
+        return !a.isView() && a.ordering() == 'c' && a.data().length() == a.length();
+    }
+
+    /** The first {@code distinct} rows of {@code sums} as a [distinct, width] array of the table's type. */
+    private static INDArray summedRows(double[] sums, int distinct, int width, DataType type) {
+        long[] shape = {distinct, width};
+        if (type == DataType.FLOAT) { // the same rounding as castTo, without two native temporaries
+            float[] f = new float[distinct * width];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) sums[i];
+            }
+            return Nd4j.create(f, shape, 'c');
+        }
+        return Nd4j.create(Arrays.copyOf(sums, distinct * width), shape, DataType.DOUBLE).castTo(type);
     }
 
     /**
@@ -167,9 +210,35 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
         return adaptor.lookups().stream().map(EmbeddingLookup::rows).toList();
     }
 
-    /** Runs the graph on a batch and returns the named variables. */
+    /**
+     * Runs the graph on a batch and returns the named variables. The run's other arrays go back to the thread's array
+     * cache ({@link ArrayRecycling#endRun}).
+     */
     public Map<String, INDArray> output(Batch batch, List<String> names) {
-        return sd.output(feeds(batch), names);
+        Map<String, INDArray> out = sd.output(feeds(batch), names);
+        ArrayRecycling.endRun(sd, out.values());
+        return out;
+    }
+
+    /**
+     * One forward and backward pass (SameDiff's {@code calculateGradientsAndOutputs}): the named outputs and the
+     * gradients of the named variables. The run's other arrays go back to the thread's array cache
+     * ({@link ArrayRecycling#endRun}); hand the returned ones to {@link ArrayRecycling#giveBack} when done with them,
+     * before the thread's next run, and that run reuses their memory.
+     *
+     * @param feeds placeholder arrays, e.g. from {@link #feeds(Batch)}
+     */
+    public OutAndGrad gradientsAndOutputs(Map<String, INDArray> feeds, List<String> outputs, List<String> gradients) {
+        OutAndGrad result = sd.calculateGradientsAndOutputs(feeds, outputs, gradients);
+        List<INDArray> returned = new ArrayList<>();
+        if (result.getGradients() != null) {
+            returned.addAll(result.getGradients().values());
+        }
+        if (result.getOutputs() != null) {
+            returned.addAll(result.getOutputs().values());
+        }
+        ArrayRecycling.endRun(sd, returned);
+        return result;
     }
 
     /** Names of the trainable parameters (VARIABLE-type, except lookup row holders), in graph order. */

@@ -1,11 +1,11 @@
 package org.distill4j.core.optim;
 
 import java.util.List;
+import org.distill4j.core.graph.ArrayRecycling;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.CustomOp;
-import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Adam (Kingma and Ba) as torch.optim.Adam, or AdamW (decoupled weight decay, Loshchilov and Hutter) as
@@ -43,37 +43,19 @@ public final class Adam implements Optimizer {
             if (decoupledWeightDecay) {
                 param.muli(1.0 - learningRate * weightDecay);
             } else {
-                g = grad.add(param.mul(weightDecay));
+                g = ArrayRecycling.borrow(grad.dataType(), grad.shape());
+                ArrayRecycling.execReleasingArrays(new AddOp(grad, param.mul(weightDecay), g));
             }
         }
         // One native op per parameter (ND4J's adam_updater) instead of about ten array operations. It computes
         // lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps'); eps' = eps * sqrt(1 - beta2^t) makes that
         // torch's lr / (1 - beta1^t) * m / (sqrt(v / (1 - beta2^t)) + eps) exactly.
         double biasCorrection2 = 1.0 - Math.pow(beta2, step);
-        INDArray update = g == grad ? Nd4j.createUninitialized(grad.dataType(), grad.shape()) : g;
-        execReleasingArrays(new AdamUpdater(g, v, m, update, v, m, learningRate, beta1, beta2,
+        // In a training step the update array is the previous step's memory (ArrayRecycling.borrow), and the ops'
+        // contexts let go of their arrays, so the loop can give the gradient and the update back to the array cache.
+        INDArray update = g == grad ? ArrayRecycling.borrow(grad.dataType(), grad.shape()) : g;
+        ArrayRecycling.execReleasingArrays(new AdamUpdater(g, v, m, update, v, m, learningRate, beta1, beta2,
                 eps * Math.sqrt(biasCorrection2), Math.toIntExact(step - 1)));
-        param.subi(update);
-    }
-
-    /**
-     * Runs a custom op and lets go of its arrays. {@code Nd4j.exec} runs a custom op in a native context that keeps a
-     * reference to each input and output buffer until the JVM collects the context (M2.1's
-     * {@code CpuOpContext.close()} does nothing; {@code purge()} drops them). A buffer with such a reference has a use
-     * count of 2, and SameDiff's array cache then refuses it: the gradients the training loop gives back after the
-     * update ({@link org.distill4j.core.graph.ArrayRecycling#giveBack}) were closed instead of reused.
-     */
-    static void execReleasingArrays(CustomOp op) {
-        OpContext context = Nd4j.getExecutioner().buildContext();
-        try {
-            context.setInputArrays(op.inputArguments());
-            context.setOutputArrays(op.outputArguments());
-            context.setTArguments(op.tArgs());
-            context.setIArguments(op.iArgs());
-            context.setBArguments(op.bArgs());
-            Nd4j.getExecutioner().exec(op, context);
-        } finally {
-            context.purge();
-        }
+        ArrayRecycling.execReleasingArrays(new SubOp(param, update, param)); // param -= update
     }
 }

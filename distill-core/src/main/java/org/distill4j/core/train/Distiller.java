@@ -839,7 +839,9 @@ public abstract class Distiller {
                     }
                     listeners.forEach(l -> l.onStepStart(this));
                     int micro = Math.min(tc.gradientAccumulationSteps(), task.microPerEpoch - task.microInEpoch);
-                    lastLosses = update(task, micro);
+                    try (ArrayRecycling.Step arrays = ArrayRecycling.openStep()) {
+                        lastLosses = update(task, micro); // its own arrays reuse the last update's (masks, Adam's)
+                    }
                     releaseSessionMemory(task);
                     memory.afterUpdate();
                     step++;
@@ -973,8 +975,8 @@ public abstract class Distiller {
                         continue; // a parameter the loss does not reach (e.g. an unused head)
                     }
                     // a single micro-batch keeps the session's gradient array (ours to change) instead of a copy
-                    INDArray scaled = share == 1.0 ? g.castTo(dtype) : g.castTo(dtype).mul(share);
-                    grads.merge(p, scaled, INDArray::addi);
+                    INDArray scaled = share == 1.0 ? g.castTo(dtype) : scaledCopy(g, share);
+                    grads.merge(p, scaled, ArrayRecycling::addInPlace);
                 }
                 giveBackUnlessIn(r, grads.values()); // before the next micro-batch's run: its arrays reuse them
             }
@@ -1013,6 +1015,11 @@ public abstract class Distiller {
                 weighted.put(name, w * unweighted.get(name));
             }
             return new StepLosses(total, unweighted, weighted, weights);
+        }
+
+        /** {@code share * g} in the training dtype, in memory borrowed for the update ({@link ArrayRecycling#borrow}). */
+        private INDArray scaledCopy(INDArray g, double share) {
+            return ArrayRecycling.borrow(dtype, g.shape()).assign(g).muli(share);
         }
 
         /**
@@ -1065,7 +1072,7 @@ public abstract class Distiller {
             }
             teacher.forEach((name, value) -> feeds.put(task.wiring.teacherFeeds().get(name), value));
             feeds.putAll(weightFeeds);
-            return new MicroStep(batch, student.sd().calculateGradientsAndOutputs(feeds, outputs, gradientNames));
+            return new MicroStep(batch, student.gradientsAndOutputs(feeds, outputs, gradientNames));
         }
 
         /** The micro-batch of {@code idx} as the models see it: after the user's post-processor, unless dry. */

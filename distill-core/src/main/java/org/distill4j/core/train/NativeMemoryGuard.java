@@ -1,48 +1,68 @@
 package org.distill4j.core.train;
 
+import java.util.function.LongSupplier;
+
 /**
  * Keeps ND4J's native memory bounded during training. ND4J frees an array's native buffer only once the JVM has
- * collected the Java object, and a training step makes large native arrays (SameDiff's activations and gradients:
- * about 1.6 GiB per step on the standard benchmark before {@link org.distill4j.core.graph.ArrayRecycling}; the
- * gradients, outputs and whatever runs outside the listener still are) but little Java garbage, so collections are rare: the process
- * grew by that much per step until JavaCPP's limit stalled allocations (it collects and sleeps) or the kernel killed
- * it, and every step touched fresh pages. Neither JavaCPP's byte counters nor the resident size tell when to collect
- * (freed memory stays resident in the allocator; ND4J's CPU buffers are in neither counter), so the guard goes by time.
- * After an update it collects if the step took at least 0.2 s and {@value #LONG_STEP_FACTOR} times the last collection
- * (so the collection costs at most a tenth of such a step; on the standard benchmark, 20-30 ms after steps of 0.6-1.1
- * s), or else if at least a second, and at least twenty times the last collection's duration, has passed since the
- * last one (steps of milliseconds: a few percent of their time at most). Skipping the collection after a long step is what
- * costs: the next step's arrays come from fresh pages, the resident size jumps by a step's allocations (1.1-1.5 GiB)
- * and stays, and that step is 0.5-0.7 s slower. With only the once-a-second rule the benchmark's 0.6 s cached steps
- * collected every other step: two alternating pairs, peak 3731 / 4353 MiB before and 2779 / 2868 MiB with the
- * long-step rule, full step 12.54 / 14.53 -> 13.57 / 14.94 samples/s, cached 22.85 / 26.89 -> 24.71 / 26.98.
+ * collected the Java object, and a training step makes native garbage but little Java garbage, so the JVM's own
+ * collections are rare: without the guard the process grew by a step's native garbage per step until JavaCPP's limit
+ * stalled allocations or the kernel killed it. Since {@link org.distill4j.core.graph.ArrayRecycling} reuses the
+ * graphs' arrays, the loop gives each update's gradients back and borrows its own arrays (dropout masks, Adam's
+ * update arrays, lookup gradients) from the same cache, and lookup rows are written in place, little is left per step:
+ * the teacher's outputs and a few small arrays (the resident size grew by a few MiB per step on the standard
+ * benchmark without collections, against 1.1-1.5 GiB before recycling).
+ *
+ * <p>Garbage that is not collected is new native memory, so it shows as growth of the resident size, and the guard
+ * collects when the resident size has grown by more than {@link #allowanceBytes()} above its lowest value since the
+ * last collection (the lowest, because ND4J frees the collected buffers on its own thread shortly after the
+ * collection). Memory the C allocator keeps after a collection is reused by the next allocations without growth, so
+ * a run that makes no garbage is never collected, and one that makes much is collected often. A collection costs
+ * 20-30 ms at the standard sizes; it used to run after every step of at least 0.2 s, 2.5-3% of the full step (the
+ * benchmark's time with no op running fell from 6.9-7.7% to 4.0-5.0% in three alternating pairs; README, Speed).
  */
 final class NativeMemoryGuard {
 
-    private static final long MIN_INTERVAL_NANOS = 1_000_000_000L;
-    /**
-     * A step of at least {@link #LONG_STEP_MIN_NANOS} and this many times the last collection's duration is followed
-     * by a collection whatever the interval.
-     */
-    static final int LONG_STEP_FACTOR = 10;
-    static final long LONG_STEP_MIN_NANOS = 200_000_000L;
-    private long lastEnd = System.nanoTime();
+    /** The most the resident size may grow above its floor between collections: 128 MiB. */
+    static final long MAX_ALLOWANCE_BYTES = 128L << 20;
+
+    private final LongSupplier residentBytes;
+    private final long allowanceBytes;
+    private long floor;
     private long lastDuration;
     private long collections;
-    private long lastUpdate = System.nanoTime();
+
+    /** A guard for this process: allowance 128 MiB, or a sixteenth of the memory limit if that is less. */
+    NativeMemoryGuard() {
+        this(org.bytedeco.javacpp.Pointer::physicalBytes,
+                Math.min(MAX_ALLOWANCE_BYTES, MemoryLimits.processLimitBytes() / 16));
+    }
+
+    /**
+     * @param residentBytes  the process's resident size in bytes
+     * @param allowanceBytes growth above the floor that triggers a collection
+     */
+    NativeMemoryGuard(LongSupplier residentBytes, long allowanceBytes) {
+        this.residentBytes = residentBytes;
+        this.allowanceBytes = allowanceBytes;
+        this.floor = residentBytes.getAsLong();
+    }
 
     /** Called after each update. */
     void afterUpdate() {
-        long now = System.nanoTime();
-        long step = now - lastUpdate;
-        boolean longStep = collections > 0 && step >= Math.max(LONG_STEP_MIN_NANOS, LONG_STEP_FACTOR * lastDuration);
-        if (longStep || now - lastEnd >= Math.max(MIN_INTERVAL_NANOS, 20 * lastDuration)) {
+        long resident = residentBytes.getAsLong();
+        floor = Math.min(floor, resident);
+        if (resident - floor > allowanceBytes) {
+            long start = System.nanoTime();
             System.gc();
             collections++;
-            lastEnd = System.nanoTime();
-            lastDuration = lastEnd - now;
+            lastDuration = System.nanoTime() - start;
+            floor = residentBytes.getAsLong();
         }
-        lastUpdate = System.nanoTime();
+    }
+
+    /** Growth of the resident size above its floor that triggers a collection, in bytes. */
+    long allowanceBytes() {
+        return allowanceBytes;
     }
 
     /** Nanoseconds the last collection took (0 before the first). */

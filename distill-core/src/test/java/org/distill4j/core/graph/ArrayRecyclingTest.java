@@ -203,6 +203,56 @@ class ArrayRecyclingTest {
         assertEquals(copy, logits, "a returned array is the caller's unless given back after its own run");
     }
 
+    /**
+     * loss = sum(x * w) + sum(x * w * w): the placeholder x is read twice, so its gradient is the sum of two partial
+     * gradients, which the multiply ops' backward passes compute along with w's. A run for w's gradient does not
+     * need that sum, so SameDiff never releases the partial gradients (its add would be their last reader): in a BERT
+     * gradient run, the gradients of the attention mask and of the layer norms' ones column.
+     */
+    private static SameDiff xReadTwice() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3);
+        SDVariable w = sd.var("w", Nd4j.rand(DataType.FLOAT, 1, 3));
+        x.mul(w).sum().add("loss", x.mul(w).mul(w).sum());
+        sd.setLossVariables("loss");
+        ArrayRecycling.attach(sd);
+        return sd;
+    }
+
+    @Test
+    void endingARunGivesBackWhatSameDiffNeverReleasedButNotWhatItReturned() {
+        SameDiff sd = xReadTwice();
+        Map<String, INDArray> feeds = Map.of("x", Nd4j.rand(DataType.FLOAT, 4, 3));
+        Map<String, INDArray> grads = sd.calculateGradients(feeds, "w");
+        int cached = ArrayRecycling.cachedArraysOfThisThread();
+        ArrayRecycling.endRun(sd, grads.values());
+        assertTrue(ArrayRecycling.cachedArraysOfThisThread() >= cached + 2,
+                "x's partial gradients back in the cache once the run ended: " + cached + " -> "
+                        + ArrayRecycling.cachedArraysOfThisThread());
+        INDArray gw = grads.get("w");
+        assertFalse(ArrayRecycling.cachedByThisThread(gw), "the returned gradient stays the caller's");
+        INDArray copy = gw.dup();
+        sd.calculateGradients(feeds, "w"); // takes the partial gradients' memory again
+        assertEquals(copy, gw);
+
+        // Ending a run that is not the thread's last recycled run (another graph, here one left to SameDiff, ran
+        // since) takes nothing back; a run ends once.
+        SameDiff first = xReadTwice();
+        Map<String, INDArray> firstGrads = first.calculateGradients(feeds, "w");
+        SameDiff other = xReadTwice();
+        ArrayRecycling.detach(other);
+        Map<String, INDArray> otherGrads = other.calculateGradients(feeds, "w");
+        cached = ArrayRecycling.cachedArraysOfThisThread();
+        ArrayRecycling.endRun(other, otherGrads.values());
+        assertEquals(cached, ArrayRecycling.cachedArraysOfThisThread(), "not the last recycled run's graph");
+        ArrayRecycling.endRun(first, firstGrads.values());
+        int afterEnd = ArrayRecycling.cachedArraysOfThisThread();
+        assertTrue(afterEnd > cached, "still the last recycled run: its graph's gradient function ran it");
+        ArrayRecycling.endRun(first, List.of());
+        assertEquals(afterEnd, ArrayRecycling.cachedArraysOfThisThread(), "a run ends once");
+        assertFalse(ArrayRecycling.cachedByThisThread(firstGrads.get("w")));
+    }
+
     @Test
     void aCallersArrayThatACastPlaceholderReleasesIsNeverReused() {
         // A double-precision graph fed a float mask: M2.1 casts it and registers the caller's array, not the cast,

@@ -271,8 +271,9 @@ class TrainingLoopTest {
         }
     }
 
-    @Test
-    void theLoopReusesItsArraysStepAfterStepAndRecyclingChangesNoWeight() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "accumulation {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void theLoopReusesItsArraysStepAfterStepAndRecyclingChangesNoWeight(int accumulation) {
         ModelGraph teacher = Runs.teacher(dir);
         Map<Boolean, Map<String, INDArray>> weights = new HashMap<>();
         List<Long> fresh = new ArrayList<>();
@@ -290,9 +291,12 @@ class TrainingLoopTest {
                         }
                     }
                 };
+                // L2 weight decay (Adam, not AdamW): the decayed gradient is a borrowed array too
+                OptimizerConfig adam = new OptimizerConfig("adam", 1e-2, 0.9, 0.999, 1e-8, 0.01, 0.0);
                 BasicDistiller d = BasicDistiller.builder()
-                        .trainingConfig(training("reuse" + recycling).batchSize(8).numSteps(10)
-                                .optimizer(OptimizerConfig.adamW(1e-2)).overlapTeacher(true).build())
+                        .trainingConfig(training("reuse" + recycling + accumulation).batchSize(8)
+                                .gradientAccumulationSteps(accumulation).numSteps(10).optimizer(adam)
+                                .overlapTeacher(true).build())
                         .distillationConfig(kdAndHardLabels()).teacher(teacher).student(Runs.student())
                         .listener(freshBytes).build();
                 d.train(Runs.data());
@@ -303,8 +307,9 @@ class TrainingLoopTest {
             }
         }
         // The teacher runs on its own thread: this thread runs the student's steps only, and after the first ones
-        // each step's arrays (the gradients the loop gives back after the update included) are the previous step's.
-        assertEquals(fresh.get(3), fresh.get(9), "new bytes lent on the loop's thread after each step: " + fresh);
+        // each step's arrays (the gradients the loop gives back after the update, the optimizer's update arrays,
+        // accumulated gradients) are the previous steps' (an epoch is 5 updates, or 3 of 2, 2 and 1 micro-batches).
+        assertEquals(fresh.get(4), fresh.get(9), "new bytes lent on the loop's thread after each step: " + fresh);
         assertEquals(weights.get(false).keySet(), weights.get(true).keySet());
         for (String p : weights.get(true).keySet()) {
             assertArrayEquals(weights.get(false).get(p).dup().reshape(-1).toDoubleVector(),
