@@ -254,6 +254,40 @@ class ArrayRecyclingTest {
     }
 
     @Test
+    void aStepLendsBorrowedArraysFromTheCacheAndTakesThemBackWhenItCloses() {
+        INDArray outside = ArrayRecycling.borrow(DataType.FLOAT, 3, 4);
+        INDArray first;
+        try (ArrayRecycling.Step step = ArrayRecycling.openStep()) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, ArrayRecycling::openStep,
+                    "steps do not nest");
+            first = ArrayRecycling.borrow(DataType.FLOAT, 3, 4);
+            assertFalse(ArrayRecycling.cachedByThisThread(first), "out while the step is open");
+        }
+        assertTrue(ArrayRecycling.cachedByThisThread(first), "back once the step closed");
+        assertFalse(ArrayRecycling.cachedByThisThread(outside), "borrowed outside a step: an array of its own");
+        try (ArrayRecycling.Step step = ArrayRecycling.openStep()) {
+            INDArray second = ArrayRecycling.borrow(DataType.FLOAT, 3, 4);
+            assertSame(first, second, "the next step reuses it");
+            assertEquals('c', second.ordering());
+            // ops that go through execReleasingArrays leave it reusable (use count 1)
+            INDArray sum = ArrayRecycling.addInPlace(second.assign(1), Nd4j.ones(DataType.FLOAT, 3, 4));
+            assertSame(second, sum);
+            assertEquals(Nd4j.valueArrayOf(new long[]{3, 4}, 2f), second);
+            assertEquals(1, Nd4j.getExecutioner().useCount(second.data()));
+        }
+        assertTrue(ArrayRecycling.cachedByThisThread(first));
+
+        System.setProperty(ArrayRecycling.PROPERTY, "false");
+        try (ArrayRecycling.Step step = ArrayRecycling.openStep()) {
+            INDArray off = ArrayRecycling.borrow(DataType.FLOAT, 3, 4);
+            assertFalse(off == first, "recycling off: a new array, not the cached one");
+        } finally {
+            System.clearProperty(ArrayRecycling.PROPERTY);
+        }
+        assertTrue(ArrayRecycling.cachedByThisThread(first));
+    }
+
+    @Test
     void aCallersArrayThatACastPlaceholderReleasesIsNeverReused() {
         // A double-precision graph fed a float mask: M2.1 casts it and registers the caller's array, not the cast,
         // for release at the end of the run.
