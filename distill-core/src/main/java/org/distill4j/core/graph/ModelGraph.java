@@ -20,6 +20,10 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A model: its SameDiff graph and the adaptor that names its inputs and outputs.
  *
+ * <p>Run a graph on one thread at a time: {@link #feeds} writes a batch's embedding rows into the graph's own
+ * variables ({@link EmbeddingLookup}), so two threads running one graph at once would read each other's rows. (The
+ * training loop's teacher thread runs the teacher while the loop's thread runs the student.)
+ *
  * @param sd      the graph (its VARIABLE-type variables are the trainable parameters)
  * @param adaptor names of inputs and outputs
  */
