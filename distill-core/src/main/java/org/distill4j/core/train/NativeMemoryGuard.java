@@ -8,9 +8,9 @@ import java.util.function.LongSupplier;
  * collections are rare: without the guard the process grew by a step's native garbage per step until JavaCPP's limit
  * stalled allocations or the kernel killed it. Since {@link org.distill4j.core.graph.ArrayRecycling} reuses the
  * graphs' arrays, the loop gives each update's gradients back and borrows its own arrays (dropout masks, Adam's
- * update arrays, lookup gradients) from the same cache, and lookup rows are written in place, little is left per step:
- * the teacher's outputs and a few small arrays (the resident size grew by a few MiB per step on the standard
- * benchmark without collections, against 1.1-1.5 GiB before recycling).
+ * update arrays, lookup gradients) from the same cache, lookup rows are written in place and the teacher's outputs are
+ * closed once read, little is left per step: a few small arrays (the resident size grew by a few MiB per step on the
+ * standard benchmark without collections, against 1.1-1.5 GiB before recycling).
  *
  * <p>Garbage that is not collected is new native memory, so it shows as growth of the resident size, and the guard
  * collects when the resident size has grown by more than {@link #allowanceBytes()} above its lowest value since the

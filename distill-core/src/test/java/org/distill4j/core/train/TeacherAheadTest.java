@@ -29,11 +29,14 @@ import org.distill4j.core.support.SyntheticTask;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
 import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.listeners.Operation;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -195,6 +198,46 @@ class TeacherAheadTest {
         Map<String, Long> cached = ArrayRecycling.cachedBytesByThread();
         assertFalse(cached.containsKey(THREAD), "train() closes the teacher thread's array cache: " + cached);
         assertEquals(0, ArrayRecycling.cachedBytesOfThisThread(), "and the loop thread's");
+    }
+
+    /**
+     * The teacher outputs a student's run reads are closed right after it (their memory is reused at once, not after a
+     * collection), with and without the teacher thread and with cached outputs; the runs above show the values do not
+     * change.
+     */
+    @Test
+    void theTeacherOutputsAreFreedOnceTheStudentHasReadThem() {
+        for (boolean[] c : new boolean[][]{{false, false}, {true, false}, {true, true}}) {
+            boolean overlap = c[0];
+            boolean caching = c[1];
+            GeneralDistiller d = GeneralDistiller.builder().trainingConfig(training("free" + overlap + caching, overlap).build())
+                    .distillationConfig(distillation().isCachingLogits(caching).build())
+                    .teacher(Runs.teacher(dir)).student(Runs.student()).listener(arm).build();
+            List<INDArray> fed = new ArrayList<>();
+            d.student().sd().addListeners(new BaseListener() {
+                @Override
+                public boolean isActive(Operation operation) {
+                    return true;
+                }
+
+                @Override
+                public void preOpExecution(SameDiff sd, At at, SameDiffOp op, OpContext context) {
+                    List<String> inputs = op.getInputsToOp();
+                    if (!armed || inputs == null || context == null) {
+                        return; // the loop's runs only, not the wiring's or the memory check's
+                    }
+                    for (int i = 0; i < inputs.size(); i++) {
+                        if (inputs.get(i).startsWith(LossWiring.TEACHER_PREFIX)) {
+                            fed.add(context.getInputArray(i));
+                        }
+                    }
+                }
+            });
+            d.train(Runs.data());
+            assertFalse(fed.isEmpty());
+            List<INDArray> open = fed.stream().filter(a -> !a.wasClosed()).toList();
+            assertEquals(List.of(), open, "teacher outputs left for the collector, overlap " + overlap + ", caching " + caching);
+        }
     }
 
     @Test
