@@ -221,7 +221,7 @@ public final class ArrayRecycling extends BaseListener {
     /**
      * Takes back arrays the thread's last graph run returned, once the caller is done with them (the training loop
      * gives back a step's gradients after the update), so that the next run reuses their memory instead of taking
-     * new memory: at the standard benchmark sizes the student's gradients, about 45 MiB per step. Only arrays this
+     * new memory: at the standard benchmark sizes the student's gradients, about 18 MiB per step. Only arrays this
      * cache lent in the thread's last run and that are still out are taken; anything else is left alone, and so is
      * everything once another run has started on the thread. Use no array after giving it back.
      */

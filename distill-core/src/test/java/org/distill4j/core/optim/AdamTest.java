@@ -47,7 +47,7 @@ class AdamTest {
         INDArray param = Nd4j.rand(DataType.FLOAT, 4, 3);
         List<INDArray> state = List.of(Nd4j.zeros(DataType.FLOAT, 4, 3), Nd4j.zeros(DataType.FLOAT, 4, 3));
         INDArray update = Nd4j.createUninitialized(DataType.FLOAT, 4, 3);
-        // Why execReleasingArrays exists: Nd4j.exec keeps the op's buffers referenced until the JVM collects its context.
+        // Why ArrayRecycling.execReleasingArrays exists: Nd4j.exec keeps the op's buffers referenced until the JVM collects its context.
         Nd4j.exec(new AdamUpdater(g, state.get(1), state.get(0), update, state.get(1), state.get(0), 1e-3, 0.9, 0.999,
                 1e-8, 0));
         assertEquals(2, useCount(g), "M2.1: a second reference to the gradient after Nd4j.exec");
