@@ -1062,7 +1062,9 @@ public abstract class Distiller {
             if (dry && task.teacherOutputs != null) {
                 teacher = task.teacherOutputs.dryRun(batch, dtype);
             } else if (prepared == null && task.teacherOutputs != null) {
-                teacher = teacherForward(task, batch, idx); // on this thread, before the teacher thread gets work
+                // the first micro-batch (nothing ran ahead yet): on the teacher thread too, with this one waiting, so
+                // that only the teacher thread's array cache ever holds the teacher's arrays
+                teacher = ahead == null ? teacherForward(task, batch, idx) : ahead.runNow(b -> teacherForward(task, b, idx), batch);
             }
             if (!dry && ahead != null) {
                 prepareNext(task, groups, j);

@@ -76,6 +76,17 @@ final class TeacherAhead<K> implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code teacher} on the teacher thread now and waits for it (a micro-batch nothing ran ahead for, such as a
+     * run's first): the teacher's arrays then stay in that thread's array cache, and the calling thread's cache holds
+     * only the student's (each thread keeps what its runs released, see {@link ArrayRecycling}). Waits for a
+     * micro-batch still in flight first; a failure is rethrown as it was.
+     */
+    Map<String, INDArray> runNow(Function<Batch, Map<String, INDArray>> teacher, Batch batch) {
+        drain();
+        return new Prepared(batch, CompletableFuture.supplyAsync(() -> teacher.apply(batch), thread)).await();
+    }
+
     /** The micro-batch prepared for {@code key}, or null if it was not (then the caller prepares it itself). */
     Prepared take(K key) {
         if (pending == null || !pendingKey.equals(key)) {
