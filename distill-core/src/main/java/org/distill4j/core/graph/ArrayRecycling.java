@@ -2,6 +2,7 @@ package org.distill4j.core.graph;
 
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -17,10 +18,8 @@ import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.autodiff.samediff.internal.SessionMemMgr;
 import org.nd4j.autodiff.samediff.internal.memory.AbstractMemoryMgr;
-import org.nd4j.autodiff.samediff.internal.memory.ArrayCacheMemoryMgr;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.BaseNDArray;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
@@ -33,7 +32,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Lets SameDiff reuse the arrays of a graph run in the same run and in the runs after it, on every graph a
- * {@link ModelGraph} holds. Four defects of SameDiff M2.1 made a training step allocate each of its intermediate
+ * {@link ModelGraph} holds. Defects of SameDiff M2.1 made a training step allocate each of its intermediate
  * arrays afresh (about 1.6 GiB per step on the standard benchmark, freed only when the JVM collects their objects):
  *
  * <ul>
@@ -52,6 +51,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *       the release of one of two arrays sharing an id (about 180 MiB of a standard step never came back) or refused
  *       it as released twice. Arrays taken from the cache get an id of their own ({@link ArrayIds}), and the cache
  *       tracks what it lent by identity.</li>
+ *   <li>SameDiff's cache lends a released buffer only for the exact shape it was released as, so a step needed
+ *       buffers of its own for each shape of one length ({@code [2048, 256]}, {@code [16, 128, 256]}, ...). The
+ *       thread's cache ({@link ArrayCache}) finds buffers by length and lends them as any shape.</li>
  * </ul>
  *
  * <p>At the end of a run ({@link #endRun}, called by {@link ModelGraph}'s runs) the arrays SameDiff never released
@@ -102,7 +104,7 @@ public final class ArrayRecycling extends BaseListener {
 
     /** True if this thread's cache holds the array (released by a run and not lent again since). */
     static boolean cachedByThisThread(INDArray array) {
-        return ARRAYS.get().cache.getLruCache().contains(array.getId());
+        return ARRAYS.get().cache.holds(array);
     }
 
     /**
@@ -122,7 +124,7 @@ public final class ArrayRecycling extends BaseListener {
     public static Map<String, Long> cachedBytesByThread() {
         Map<String, Long> bytes = new TreeMap<>();
         synchronized (LIVE) {
-            LIVE.forEach((arrays, thread) -> bytes.merge(thread, arrays.cache.getCurrentCacheSize(), Long::sum));
+            LIVE.forEach((arrays, thread) -> bytes.merge(thread, arrays.cache.bytes(), Long::sum));
         }
         return bytes;
     }
@@ -151,7 +153,7 @@ public final class ArrayRecycling extends BaseListener {
 
     /** Number of arrays this thread's cache holds. */
     public static int cachedArraysOfThisThread() {
-        return ARRAYS.get().cache.getArrays().values().stream().mapToInt(List::size).sum();
+        return ARRAYS.get().cache.size();
     }
 
     /** The listener (for tests that call it directly). */
@@ -161,7 +163,7 @@ public final class ArrayRecycling extends BaseListener {
 
     /** Bytes this thread's cache holds now (arrays released by runs and not yet reused). */
     public static long cachedBytesOfThisThread() {
-        return ARRAYS.get().cache.getCurrentCacheSize();
+        return ARRAYS.get().cache.bytes();
     }
 
     /** True if the graph has ops whose arrays live across loop iterations or branches (SameDiff's release is unsafe). */
@@ -317,7 +319,7 @@ public final class ArrayRecycling extends BaseListener {
      */
     private static final class ThreadArrays extends AbstractMemoryMgr implements SessionMemMgr {
 
-        private ArrayCacheMemoryMgr cache = new ArrayCacheMemoryMgr();
+        private ArrayCache cache = new ArrayCache();
         // by identity: M2.1's array ids are not unique (see ArrayIds)
         /** Arrays lent in the current run and not released. */
         private final Set<INDArray> lent = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -337,14 +339,7 @@ public final class ArrayRecycling extends BaseListener {
         }
 
         INDArray borrow(DataType dataType, long... shape) {
-            long cachedBefore = cache.getCurrentCacheSize();
-            INDArray array = cache.allocate(false, dataType, shape);
-            count(array, cachedBefore);
-            if (array.ordering() != 'c') {
-                // SameDiff's cache flips only the order flag of a reused array (its strides stay those of the
-                // c-order array it was made as): a borrower gets what it asked for, a c-order array
-                ((BaseNDArray) array).setOrder('c');
-            }
+            INDArray array = fromCacheOrNew(dataType, shape, 'c');
             borrowed.add(array);
             return array;
         }
@@ -403,36 +398,38 @@ public final class ArrayRecycling extends BaseListener {
 
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {
-            long cachedBefore = cache.getCurrentCacheSize();
-            return lend(cache.allocate(detached, dataType, shape), cachedBefore);
+            return lend(fromCacheOrNew(dataType, shape, 'c'));
         }
 
         @Override
         public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
-            long cachedBefore = cache.getCurrentCacheSize();
-            return lend(cache.allocate(detached, descriptor), cachedBefore);
+            if (descriptor.isEmpty()) {
+                return lend(Nd4j.create(descriptor)); // no buffer: nothing to reuse (SameDiff's cache does the same)
+            }
+            return lend(fromCacheOrNew(descriptor.dataType(), descriptor.getShape(), descriptor.getOrder()));
         }
 
-        private INDArray lend(INDArray array, long cachedBefore) {
+        private INDArray lend(INDArray array) {
             lent.add(array);
-            count(array, cachedBefore);
             return array;
         }
 
-        private void count(INDArray array, long cachedBefore) {
-            if (cache.getCurrentCacheSize() == cachedBefore) { // not taken from the cache: new native memory
-                if (array.rank() > 0 && !array.isEmpty()) { // scalars are never cached: not counted
-                    freshBytes += array.length() * array.dataType().width();
+        /** An uninitialised array: a cached buffer of the same length if there is one, else new native memory. */
+        private INDArray fromCacheOrNew(DataType dataType, long[] shape, char order) {
+            boolean cacheable = shape.length > 0 && Arrays.stream(shape).allMatch(d -> d > 0); // not scalars, empties
+            INDArray array = cacheable ? cache.take(dataType, shape, order) : null;
+            if (array == null) {
+                array = Nd4j.createUninitializedDetached(dataType, order, shape);
+                if (cacheable) {
+                    freshBytes += array.length() * dataType.width();
                 }
-            } else {
-                ArrayIds.makeUnique(array);
             }
+            return array;
         }
 
         /** Closes the cached arrays; the object stays, so sessions that point to it keep using it. */
         void empty() {
             cache.close();
-            cache = new ArrayCacheMemoryMgr();
         }
 
         @Override
@@ -449,8 +446,12 @@ public final class ArrayRecycling extends BaseListener {
                 if (array.closeable()) {
                     array.close();
                 }
+            } else if (array.data() == null || array.isView()) {
+                if (array.closeable()) {
+                    array.close();
+                }
             } else {
-                cache.release(array);
+                cache.put(array);
             }
         }
 

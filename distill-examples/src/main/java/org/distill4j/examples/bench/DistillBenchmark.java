@@ -30,6 +30,7 @@ import org.distill4j.core.config.ScheduleConfig;
 import org.distill4j.core.config.TrainingConfig;
 import org.distill4j.core.data.Batch;
 import org.distill4j.core.data.InMemoryExamples;
+import org.distill4j.core.graph.ArrayRecycling;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.listener.TrainingListener;
 import org.distill4j.core.train.GeneralDistiller;
@@ -454,6 +455,7 @@ public final class DistillBenchmark {
                     median(timedFull, StepTimer.Step::update) * 1e3, median(timedFull, StepTimer.Step::rest) * 1e3,
                     full.allMillis());
             log("full step: resident MiB after each step %s", full.rss());
+            log("full step: array caches after the last step, MiB by thread %s", mib(full.caches));
             double overhead = full.profilers.isEmpty() ? Double.NaN : median(timedFull, StepTimer.Step::overhead);
             ModelGraph student = distiller.trainedModel();
             distiller = null;
@@ -487,6 +489,7 @@ public final class DistillBenchmark {
                     + "epoch-1 steps %s ms", cachedSec * 1e3, median(timedCached, StepTimer.Step::gradients) * 1e3,
                     median(timedCached, StepTimer.Step::update) * 1e3, cached.millis(0), cached.millis(1));
             log("cached step: resident MiB after each step %s", cached.rss());
+            log("cached step: array caches after the last step, MiB by thread %s", mib(cached.caches));
             cachingDistiller = null;
             deleteTree(workDir.resolve("cached"));
 
@@ -748,6 +751,12 @@ public final class DistillBenchmark {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
+    private static Map<String, Long> mib(Map<String, Long> bytes) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        bytes.forEach((k, v) -> m.put(k, Math.round(v / (double) (1 << 20))));
+        return m;
+    }
+
     /** Per-step wall times from the loop's own hooks, with the epoch each step belonged to. */
     static final class StepTimer implements TrainingListener {
         record Step(int epoch, int microInEpoch, long startNs, long gradsNs, long updateNs, long endNs, long teacherCalls,
@@ -774,6 +783,8 @@ public final class DistillBenchmark {
         private long opsAtStart;
         TeacherCalls teacherCalls;
         boolean gcBetweenSteps;
+        /** Bytes in each thread's array cache after the last step, by thread name. */
+        Map<String, Long> caches = Map.of();
         private int epoch;
         private int micro;
         private long start;
@@ -819,6 +830,7 @@ public final class DistillBenchmark {
             if (gcBetweenSteps) {
                 System.gc(); // diagnostic: after the clock stopped, so ND4J buffers of this step are freed untimed
             }
+            caches = ArrayRecycling.cachedBytesByThread(); // the teacher thread's is gone once the run ends
             steps.add(new Step(epoch, micro, start, grads == 0 ? end : grads, update == 0 ? end : update, end, calls,
                     procStatusMib("VmRSS"), ops));
         }
