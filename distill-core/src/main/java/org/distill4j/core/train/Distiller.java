@@ -881,6 +881,7 @@ public abstract class Distiller {
                     ahead = null;
                 }
                 ArrayRecycling.releaseThisThread(); // the run's reusable arrays: hundreds of MiB between runs
+                NativeHeap.trim(); // and the memory they were, which the C allocator would otherwise keep
             }
         }
 
