@@ -757,6 +757,8 @@ public abstract class Distiller {
         private long examplesSeen;
         /** The teacher thread while {@code training.overlap_teacher} is on and a task has a teacher; else null. */
         private TeacherAhead<MicroKey> ahead;
+        /** Whether the teachers' reusable arrays were released this run (their outputs all cached). */
+        private boolean teacherArraysReleased;
 
         Loop(int updatesPerEpoch, long totalSteps) {
             this.updatesPerEpoch = updatesPerEpoch;
@@ -843,6 +845,7 @@ public abstract class Distiller {
                         lastLosses = update(task, micro); // its own arrays reuse the last update's (masks, Adam's)
                     }
                     releaseSessionMemory(task);
+                    releaseTeacherArraysOnceCached();
                     memory.afterUpdate();
                     step++;
                     task.microInEpoch += micro;
@@ -883,6 +886,27 @@ public abstract class Distiller {
                 ArrayRecycling.releaseThisThread(); // the run's reusable arrays: hundreds of MiB between runs
                 NativeHeap.trim(); // and the memory they were, which the C allocator would otherwise keep
             }
+        }
+
+        /**
+         * Once every teacher output is cached (with is_caching_logits, after the first epoch), frees the arrays the
+         * teachers' runs left for reuse (a teacher forward's working set: about 200 MiB at the standard benchmark
+         * sizes) and hands the memory back: the teacher thread's array cache, or without it this thread's (the
+         * student's arrays then come back from new memory in the next update). Once per run: if a teacher runs again
+         * (an entry of a disk cache that cannot be read back) its arrays are allocated afresh and kept.
+         */
+        private void releaseTeacherArraysOnceCached() {
+            if (teacherArraysReleased || tasks.stream().allMatch(t -> t.teacherOutputs == null)
+                    || !tasks.stream().allMatch(t -> t.teacherOutputs == null || t.teacherOutputs.allCached(t.data.size()))) {
+                return;
+            }
+            teacherArraysReleased = true;
+            if (ahead != null) {
+                ahead.releaseArrays();
+            } else {
+                ArrayRecycling.emptyThisThreadsCache();
+            }
+            NativeHeap.trim();
         }
 
         /**

@@ -116,6 +116,14 @@ final class TeacherAhead<K> implements AutoCloseable {
     }
 
     /**
+     * Closes the arrays the teacher thread's runs left for reuse (its {@link ArrayRecycling} cache), after whatever
+     * it runs now, and waits for that: when the teacher will not run again for a while (its outputs are cached).
+     */
+    void releaseArrays() {
+        CompletableFuture.runAsync(ArrayRecycling::releaseThisThread, thread).join();
+    }
+
+    /**
      * Waits for the teacher thread to finish whatever it runs (native code cannot be interrupted; a forward pass takes
      * seconds at most) and stops it, so the teacher's graph is the caller's again when this returns.
      */

@@ -64,6 +64,11 @@ final class TeacherEnsemble {
         return n;
     }
 
+    /** True if every teacher's cache holds the outputs of all {@code examples} examples. */
+    boolean allCached(int examples) {
+        return main.allCached(examples) && others.stream().allMatch(t -> t.allCached(examples));
+    }
+
     /** Outputs keyed by the main teacher's variable names, logits averaged over the teachers. */
     Map<String, INDArray> forBatch(Batch batch, int[] indices, DataType dtype) {
         return combined(t -> t.forBatch(batch, indices, dtype));

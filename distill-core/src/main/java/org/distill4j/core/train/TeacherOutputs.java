@@ -22,6 +22,8 @@ final class TeacherOutputs {
     private final List<String> names;
     private final TeacherCache cache;
     private long forwards;
+    /** Examples whose outputs the cache holds (written on the teacher thread, read by the loop: synchronized). */
+    private final java.util.BitSet cachedExamples = new java.util.BitSet();
     private final List<String> shiftedLogits;
     private final String labelsField;
 
@@ -49,11 +51,14 @@ final class TeacherOutputs {
             return Map.of();
         }
         Map<String, INDArray> raw = cache != null ? cached(indices) : null;
-        if (raw == null) {
+        if (raw != null) {
+            markCached(indices); // a disk cache may hold examples from an earlier run
+        } else {
             raw = teacher.output(batch, names);
             forwards++;
             if (cache != null) {
                 store(indices, raw);
+                markCached(indices);
             }
         }
         Map<String, INDArray> out = new LinkedHashMap<>();
@@ -77,6 +82,27 @@ final class TeacherOutputs {
             teacher.output(batch, names).forEach((name, value) -> out.put(name, value.castTo(dtype)));
         }
         return out;
+    }
+
+    /**
+     * True if the cache holds the outputs of every one of {@code examples} examples (indices 0 to examples - 1): the
+     * teacher will not run again unless an entry cannot be read back. False without a cache.
+     */
+    boolean allCached(int examples) {
+        if (names.isEmpty()) {
+            return true; // nothing to compute
+        }
+        synchronized (cachedExamples) {
+            return cache != null && cachedExamples.nextClearBit(0) >= examples;
+        }
+    }
+
+    private void markCached(int[] indices) {
+        synchronized (cachedExamples) {
+            for (int i : indices) {
+                cachedExamples.set(i);
+            }
+        }
     }
 
     /** Teacher forward passes run so far (cache misses). */

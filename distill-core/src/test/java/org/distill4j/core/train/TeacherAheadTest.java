@@ -249,6 +249,32 @@ class TeacherAheadTest {
         assertEquals(5, overlap.forwards(), "the first epoch fills the cache, later ones read it");
     }
 
+    /**
+     * Once every teacher output is cached (after the first epoch) the teacher thread's array cache is closed: it would
+     * hold a teacher forward's working set for the rest of the run. {@link #cachedTeacherOutputsAreTheSameWithOverlap}
+     * shows the values do not change.
+     */
+    @Test
+    void theTeacherThreadsArraysAreFreedOnceItsOutputsAreCached() {
+        for (boolean caching : new boolean[]{false, true}) {
+            List<Boolean> open = new ArrayList<>(); // the teacher thread has an array cache after each update
+            distill(true, caching, new TrainingListener() {
+                @Override
+                public void onStepEnd(TrainingContext ctx, StepLosses losses) {
+                    open.add(ArrayRecycling.cachedBytesByThread().containsKey(THREAD));
+                }
+            });
+            String seen = "teacher thread's cache open after each update: " + open + ", caching " + caching;
+            assertEquals(9, open.size(), seen); // 3 updates per epoch (micro-batches 2 + 2 + 1), 3 epochs
+            assertTrue(open.get(0), seen);
+            if (caching) {
+                assertEquals(List.of(false, false, false, false, false, false), open.subList(3, 9), seen);
+            } else {
+                assertEquals(List.of(true, true, true, true, true, true, true, true), open.subList(0, 8), seen);
+            }
+        }
+    }
+
     @Test
     void severalTasksWithTheirOwnTeachersAreTheSameWithOverlap() {
         Predicate<String> encoder = name -> !name.startsWith("cls/");
