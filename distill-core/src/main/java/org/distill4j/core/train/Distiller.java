@@ -896,8 +896,8 @@ public abstract class Distiller {
          * (an entry of a disk cache that cannot be read back) its arrays are allocated afresh and kept.
          */
         private void releaseTeacherArraysOnceCached() {
-            if (teacherArraysReleased || tasks.stream().allMatch(t -> t.teacherOutputs == null)
-                    || !tasks.stream().allMatch(t -> t.teacherOutputs == null || t.teacherOutputs.allCached(t.data.size()))) {
+            if (teacherArraysReleased || tasks.stream().allMatch(t -> t.teacherOutputs == null) || !tasks.stream()
+                    .allMatch(t -> t.teacherOutputs == null || t.teacherOutputs.allCached(t.data.size()))) {
                 return;
             }
             teacherArraysReleased = true;
@@ -1089,7 +1089,8 @@ public abstract class Distiller {
             } else if (prepared == null && task.teacherOutputs != null) {
                 // the first micro-batch (nothing ran ahead yet): on the teacher thread too, with this one waiting, so
                 // that only the teacher thread's array cache ever holds the teacher's arrays
-                teacher = ahead == null ? teacherForward(task, batch, idx) : ahead.runNow(b -> teacherForward(task, b, idx), batch);
+                teacher = ahead == null ? teacherForward(task, batch, idx)
+                        : ahead.runNow(b -> teacherForward(task, b, idx), batch);
             }
             if (!dry && ahead != null) {
                 prepareNext(task, groups, j);

@@ -1,6 +1,7 @@
 package org.distill4j.core.train;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,7 @@ final class TeacherOutputs {
     private final TeacherCache cache;
     private long forwards;
     /** Examples whose outputs the cache holds (written on the teacher thread, read by the loop: synchronized). */
-    private final java.util.BitSet cachedExamples = new java.util.BitSet();
+    private final BitSet cachedExamples = new BitSet();
     private final List<String> shiftedLogits;
     private final String labelsField;
 
