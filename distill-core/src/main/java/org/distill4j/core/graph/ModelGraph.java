@@ -1,5 +1,7 @@
 package org.distill4j.core.graph;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -12,6 +14,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
@@ -233,6 +236,7 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
      * @param feeds placeholder arrays, e.g. from {@link #feeds(Batch)}
      */
     public OutAndGrad gradientsAndOutputs(Map<String, INDArray> feeds, List<String> outputs, List<String> gradients) {
+        prepareGradients();
         OutAndGrad result = sd.calculateGradientsAndOutputs(feeds, outputs, gradients);
         List<INDArray> returned = new ArrayList<>();
         if (result.getGradients() != null) {
@@ -243,6 +247,53 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
         }
         ArrayRecycling.endRun(sd, returned);
         return result;
+    }
+
+    /**
+     * Builds the gradient function (the backward graph) unless it exists, with standard output muted (SameDiff M2.1's
+     * {@code createGradFunction} prints a line per op, hundreds for a BERT), and gives its copies of the forward ops
+     * the control dependencies the forward graph has: M2.1 drops them when it copies the graph (the copy goes through
+     * FlatBuffers, which keeps variables' control dependencies but not ops'). BERT's bias rows wait for their layer's
+     * product that way ({@code BertModel.onEveryRow}); without them a training step would compute every layer's bias
+     * rows first and keep them. {@link #gradientsAndOutputs} calls it (a walk over the ops when all is in place: the
+     * gradient function may be rebuilt, e.g. after the loss variables change); the training loop calls it before its
+     * first step.
+     */
+    public void prepareGradients() {
+        if (sd.getFunction("grad") == null) {
+            PrintStream out = System.out;
+            System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+            try {
+                sd.createGradFunction();
+            } finally {
+                System.setOut(out);
+            }
+        }
+        SameDiff grad = sd.getFunction("grad");
+        for (SameDiffOp op : sd.getOps().values()) {
+            SameDiffOp copy = op.getControlDeps() == null ? null : grad.getOps().get(op.getName());
+            if (copy == null) {
+                continue;
+            }
+            for (String before : op.getControlDeps()) {
+                SameDiffOp first = grad.getOps().get(before);
+                if (first == null) {
+                    continue;
+                }
+                if (copy.getControlDeps() == null) {
+                    copy.setControlDeps(new ArrayList<>());
+                }
+                if (!copy.getControlDeps().contains(before)) {
+                    copy.getControlDeps().add(before);
+                }
+                if (first.getControlDepFor() == null) {
+                    first.setControlDepFor(new ArrayList<>());
+                }
+                if (!first.getControlDepFor().contains(op.getName())) {
+                    first.getControlDepFor().add(op.getName());
+                }
+            }
+        }
     }
 
     /** Names of the trainable parameters (VARIABLE-type, except lookup row holders), in graph order. */

@@ -492,7 +492,7 @@ public abstract class Distiller {
             throw task.name.isEmpty() || !(e instanceof ConfigException c) ? e
                     : ConfigException.because(task.where(c.field()), c.getMessage().substring(c.field().length() + 2), c);
         }
-        createGradientsQuietly(task.student);
+        task.student.prepareGradients(); // the backward graph, built now (quietly)
         if (task.teacher != null) {
             task.teacherOutputs = teacherEnsemble(task, first, teacherNames);
         }
@@ -507,20 +507,6 @@ public abstract class Distiller {
             }
             optimizerState.put(task.key(p), state);
             updateCounts.put(task.key(p), 0L);
-        }
-    }
-
-    /**
-     * Builds the backward graph now, with standard output muted: SameDiff M2.1's createGradFunction prints a line
-     * per op to System.out (hundreds for a BERT), which buried our progress bars (SameDiffWorkaroundsTest pins it).
-     */
-    private static void createGradientsQuietly(ModelGraph student) {
-        java.io.PrintStream out = System.out;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        try {
-            student.sd().createGradFunction();
-        } finally {
-            System.setOut(out);
         }
     }
 
