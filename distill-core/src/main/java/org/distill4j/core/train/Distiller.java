@@ -1190,7 +1190,7 @@ public abstract class Distiller {
                 List<SameDiff> twice = tc.overlapTeacher() ? teachers : List.of();
                 MemoryEstimate e = MemoryEstimate.measure(tc.batchSize(), graphs, twice, examples ->
                         microStep(task, List.of(java.util.Arrays.copyOf(order, Math.min(examples, order.length))), 0, weightFeeds,
-                                outputs, gradientNames, true));
+                                outputs, gradientNames, true)).plusPerStep(memory.allowanceBytes());
                 task.student.setTraining(false);
                 e.checkFits(Math.min(tc.batchSize(), task.data.size()), tc.gradientAccumulationSteps(), limitBytes,
                         twice.isEmpty() ? "" : "; or set training.overlap_teacher: false (the teacher's outputs are "

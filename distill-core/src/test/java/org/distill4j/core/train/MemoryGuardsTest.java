@@ -129,6 +129,16 @@ class MemoryGuardsTest {
         assertTrue(none.getMessage().contains("even one example does not fit"), none.getMessage());
     }
 
+    /** The guard's garbage allowance counts once per step: a batch that fitted without it may not. */
+    @Test
+    void theGuardsAllowanceIsAddedPerStep() {
+        MemoryEstimate e = new MemoryEstimate(100L << 20, 50L << 20, 10L << 20).plusPerStep(128L << 20);
+        assertEquals(178L << 20, e.fixedStepBytes());
+        assertEquals((100L + 178 + 320) << 20, e.bytesAt(32));
+        assertEquals(22, e.largestBatchWithin(500L << 20)); // (500 - 100 - 178) / 10
+        assertThrows(ConfigException.class, () -> e.checkFits(32, 1, 500L << 20)); // fitted without the allowance
+    }
+
     @Test
     void aRunOverItsMemoryLimitIsRefusedBeforeItsFirstUpdate() {
         List<String> events = new ArrayList<>();
