@@ -78,17 +78,19 @@ final class ArrayCache {
     }
 
     /**
-     * Keeps an array for reuse. It must own its whole buffer (not a view) and have at least one element; the caller
-     * lends it to no one while it is cached.
+     * Keeps an array for reuse, or closes it if it could not be lent again: a scalar or empty array (never asked for
+     * here: they would pile up, a few hundred per step), a view or an array without a buffer, strings, an array larger
+     * than the whole cache, or one whose buffer a native op context still references (use count > 1, closed as
+     * SameDiff's cache does). The caller lends it to no one while it is cached.
      */
     void put(INDArray array) {
         DataBuffer data = array.data();
-        long size = bytesOf(data);
-        // a buffer a native op context still references (use count > 1) is closed, as SameDiff's cache does
-        if (size > maxBytes || array.dataType() == DataType.UTF8 || Nd4j.getExecutioner().useCount(data) > 1) {
+        if (array.rank() == 0 || array.isEmpty() || data == null || array.isView() || array.dataType() == DataType.UTF8
+                || bytesOf(data) > maxBytes || Nd4j.getExecutioner().useCount(data) > 1) {
             close(array);
             return;
         }
+        long size = bytesOf(data);
         Iterator<Entry> oldest = lru.iterator();
         while (bytes + size > maxBytes && oldest.hasNext()) {
             Entry e = oldest.next();

@@ -348,7 +348,7 @@ public final class ArrayRecycling extends BaseListener {
             Set<INDArray> step = borrowed;
             borrowed = null;
             for (INDArray array : step) {
-                putBack(array);
+                cache.put(array); // or closes it, if it could not be lent again
             }
         }
 
@@ -435,23 +435,7 @@ public final class ArrayRecycling extends BaseListener {
         @Override
         public void release(INDArray array) {
             if (lent.remove(array)) {
-                putBack(array);
-            }
-        }
-
-        private void putBack(INDArray array) {
-            if (array.rank() == 0 || array.isEmpty()) {
-                // SameDiff's cache takes these back but never lends them again (it skips rank 0 and empty shapes):
-                // they would pile up in it, a few hundred per step
-                if (array.closeable()) {
-                    array.close();
-                }
-            } else if (array.data() == null || array.isView()) {
-                if (array.closeable()) {
-                    array.close();
-                }
-            } else {
-                cache.put(array);
+                cache.put(array); // or closes it, if it could not be lent again
             }
         }
 
