@@ -58,8 +58,12 @@ public final class BatchedMatmulThreads extends BaseListener {
 
     /** True unless {@link #PROPERTY} is "false" or the backend is not ND4J's CPU backend. */
     public static boolean enabled() {
-        return !"false".equalsIgnoreCase(System.getProperty(PROPERTY))
-                && Nd4j.getBackend().getClass().getSimpleName().equals("CpuBackend");
+        return !"false".equalsIgnoreCase(System.getProperty(PROPERTY)) && onCpuBackend();
+    }
+
+    /** True if ND4J runs on its CPU backend (not CUDA). */
+    static boolean onCpuBackend() {
+        return Nd4j.getBackend().getClass().getSimpleName().equals("CpuBackend");
     }
 
     /** True for the ops this listener makes single-threaded: a matmul or matmul_bp whose first input has rank > 2. */

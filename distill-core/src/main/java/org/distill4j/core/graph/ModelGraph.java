@@ -33,10 +33,13 @@ import org.nd4j.linalg.factory.Nd4j;
 public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
 
     /**
-     * Attaches {@link ArrayRecycling} and {@link BatchedMatmulThreads} (CPU backend only) to the graph, once each.
+     * Attaches {@link HostKernels}, {@link ArrayRecycling} and {@link BatchedMatmulThreads} (CPU backend only: the
+     * first and the last) to the graph, once each, in that order (the session HostKernels puts in place is the one
+     * ArrayRecycling points to its cache).
      */
     public ModelGraph {
         if (sd != null) {
+            HostKernels.attach(sd);
             ArrayRecycling.attach(sd);
             BatchedMatmulThreads.attach(sd);
         }

@@ -1,0 +1,258 @@
+package org.distill4j.core.graph;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+
+/**
+ * ND4J's {@code layer_norm} and {@code layer_norm_bp} over the last axis, computed in Java on the calling thread
+ * (see {@link HostKernels} for why). It computes what the native op computes,
+ * y = gamma (x - mean) / (std + 1e-12) + beta, with std the population standard deviation of the row (libnd4j's
+ * {@code standardize}; its epsilon is fixed whatever a model's {@code layer_norm_eps} says), and the exact gradient of
+ * that formula: with c = x - mean, s = std, d = s + 1e-12 and g = dy gamma,
+ * dx = (g - mean(g)) / d - (sum(g c) / d^2) c / (D s), dgamma = sum over rows of dy c / d, dbeta = sum of dy.
+ * Row statistics and column sums are accumulated in double precision.
+ *
+ * <p>Handles x of any rank normalised over its last axis, in C order with default strides (a view's offset is
+ * fine), gamma and beta vectors of the last axis' length, float or double, all of one type; {@link #handles} says
+ * whether a call is such a case, and anything else is left to the native op.
+ */
+final class LayerNormKernel {
+
+    /** libnd4j's standardize adds this to the standard deviation, not to the variance. */
+    static final double STD_EPSILON = 1e-12;
+
+    private LayerNormKernel() {
+    }
+
+    /**
+     * True if the op's arrays are a case this kernel computes: inputs (x, gain[, bias][, dy]) and outputs as described
+     * in the class comment, normalised over the last axis only, not channels-first.
+     *
+     * @param inputs    the op's input arrays
+     * @param outputs   the op's (allocated) output arrays
+     * @param iArgs     the op's axes
+     * @param bArgs     the op's boolean arguments (channels-first first)
+     * @param backward  {@code layer_norm_bp} (inputs end with dy; outputs dx, dgamma[, dbeta])
+     */
+    static boolean handles(List<INDArray> inputs, List<INDArray> outputs, List<Long> iArgs, List<Boolean> bArgs,
+                           boolean backward) {
+        int minInputs = backward ? 3 : 2;
+        if (inputs.size() < minInputs || inputs.size() > minInputs + 1 || outputs.isEmpty()) {
+            return false;
+        }
+        boolean hasBias = inputs.size() == minInputs + 1;
+        int expectedOutputs = backward ? (hasBias ? 3 : 2) : 1;
+        if (outputs.size() != expectedOutputs) {
+            return false;
+        }
+        INDArray x = inputs.get(0);
+        int rank = x.rank();
+        if (rank < 1 || iArgs == null || iArgs.size() != 1) {
+            return false;
+        }
+        long axis = iArgs.get(0) < 0 ? iArgs.get(0) + rank : iArgs.get(0);
+        if (axis != rank - 1 || (bArgs != null && !bArgs.isEmpty() && bArgs.get(0))) {
+            return false;
+        }
+        DataType type = x.dataType();
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            return false;
+        }
+        long width = x.size(rank - 1);
+        if (width < 1 || x.length() > Integer.MAX_VALUE || !dense(x)) {
+            return false;
+        }
+        for (int i = 1; i < inputs.size(); i++) {
+            INDArray a = inputs.get(i);
+            boolean vector = !(backward && i == inputs.size() - 1);
+            if (a.dataType() != type || !dense(a)
+                    || (vector ? a.length() != width : !java.util.Arrays.equals(a.shape(), x.shape()))) {
+                return false;
+            }
+        }
+        for (int i = 0; i < outputs.size(); i++) {
+            INDArray a = outputs.get(i);
+            boolean likeX = i == 0;
+            if (a == null || a.dataType() != type || !dense(a)
+                    || (likeX ? !java.util.Arrays.equals(a.shape(), x.shape()) : a.length() != width)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** C order, default strides, no element shared (an offset into a larger buffer is fine). */
+    private static boolean dense(INDArray a) {
+        return !a.isEmpty() && a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) && a.data() != null;
+    }
+
+    /**
+     * y = gamma (x - mean) / (std + 1e-12) + beta over the last axis.
+     *
+     * @param x     [..., D]
+     * @param gamma [D]
+     * @param beta  [D], or null
+     * @param y     [..., D], written
+     */
+    static void forward(INDArray x, INDArray gamma, INDArray beta, INDArray y) {
+        int d = (int) x.size(x.rank() - 1);
+        int rows = (int) (x.length() / d);
+        Rows in = Rows.of(x);
+        Rows out = Rows.of(y);
+        double[] g = Rows.of(gamma).read(0, d, new double[d]);
+        double[] b = beta == null ? new double[d] : Rows.of(beta).read(0, d, new double[d]);
+        double[] row = new double[d];
+        for (int r = 0; r < rows; r++) {
+            in.read(r, d, row);
+            double mean = 0;
+            for (int j = 0; j < d; j++) {
+                mean += row[j];
+            }
+            mean /= d;
+            double squares = 0;
+            for (int j = 0; j < d; j++) {
+                double c = row[j] - mean;
+                row[j] = c;
+                squares += c * c;
+            }
+            double inverse = 1 / (Math.sqrt(squares / d) + STD_EPSILON);
+            for (int j = 0; j < d; j++) {
+                row[j] = row[j] * inverse * g[j] + b[j];
+            }
+            out.write(r, d, row);
+        }
+    }
+
+    /**
+     * The gradients of {@link #forward} given dL/dy.
+     *
+     * @param x      [..., D]
+     * @param gamma  [D]
+     * @param dy     [..., D]
+     * @param dx     [..., D], written
+     * @param dGamma [D], written
+     * @param dBeta  [D], written, or null (a layer norm without bias)
+     */
+    static void backward(INDArray x, INDArray gamma, INDArray dy, INDArray dx, INDArray dGamma, INDArray dBeta) {
+        int d = (int) x.size(x.rank() - 1);
+        int rows = (int) (x.length() / d);
+        Rows xs = Rows.of(x);
+        Rows dys = Rows.of(dy);
+        Rows dxs = Rows.of(dx);
+        double[] g = Rows.of(gamma).read(0, d, new double[d]);
+        double[] sumGamma = new double[d];
+        double[] sumBeta = new double[d];
+        double[] c = new double[d];
+        double[] up = new double[d];
+        for (int r = 0; r < rows; r++) {
+            xs.read(r, d, c);
+            dys.read(r, d, up);
+            double mean = 0;
+            for (int j = 0; j < d; j++) {
+                mean += c[j];
+            }
+            mean /= d;
+            double squares = 0;
+            for (int j = 0; j < d; j++) {
+                c[j] -= mean;
+                squares += c[j] * c[j];
+            }
+            double std = Math.sqrt(squares / d);
+            double inverse = 1 / (std + STD_EPSILON);
+            double sumG = 0;
+            double sumGc = 0;
+            for (int j = 0; j < d; j++) {
+                sumBeta[j] += up[j];
+                sumGamma[j] += up[j] * c[j] * inverse;
+                double gj = up[j] * g[j];
+                up[j] = gj;
+                sumG += gj;
+                sumGc += gj * c[j];
+            }
+            double meanG = sumG / d;
+            // d std / d x_j = c_j / (D std); a constant row (std 0) has no such term
+            double spread = std > 0 ? sumGc * inverse * inverse / (d * std) : 0;
+            for (int j = 0; j < d; j++) {
+                up[j] = (up[j] - meanG) * inverse - spread * c[j];
+            }
+            dxs.write(r, d, up);
+        }
+        Rows.of(dGamma).write(0, d, sumGamma);
+        if (dBeta != null) {
+            Rows.of(dBeta).write(0, d, sumBeta);
+        }
+    }
+
+    /** Rows of a dense float or double array's native memory, read and written as double[]. */
+    private abstract static class Rows {
+        final int base;
+
+        Rows(int base) {
+            this.base = base;
+        }
+
+        /** The array's elements start at the buffer's position (a view's offset: ND4J positions it there). */
+        static Rows of(INDArray a) {
+            if (a.dataType() == DataType.FLOAT) {
+                FloatBuffer buffer = a.data().asNioFloat();
+                return new FloatRows(buffer, buffer.position());
+            }
+            DoubleBuffer buffer = a.data().asNioDouble();
+            return new DoubleRows(buffer, buffer.position());
+        }
+
+        abstract double[] read(int row, int width, double[] into);
+
+        abstract void write(int row, int width, double[] from);
+    }
+
+    private static final class FloatRows extends Rows {
+        private final FloatBuffer buffer;
+
+        FloatRows(FloatBuffer buffer, int base) {
+            super(base);
+            this.buffer = buffer;
+        }
+
+        @Override
+        double[] read(int row, int width, double[] into) {
+            int start = base + row * width;
+            for (int j = 0; j < width; j++) {
+                into[j] = buffer.get(start + j);
+            }
+            return into;
+        }
+
+        @Override
+        void write(int row, int width, double[] from) {
+            int start = base + row * width;
+            for (int j = 0; j < width; j++) {
+                buffer.put(start + j, (float) from[j]);
+            }
+        }
+    }
+
+    private static final class DoubleRows extends Rows {
+        private final DoubleBuffer buffer;
+
+        DoubleRows(DoubleBuffer buffer, int base) {
+            super(base);
+            this.buffer = buffer;
+        }
+
+        @Override
+        double[] read(int row, int width, double[] into) {
+            buffer.get(base + row * width, into, 0, width);
+            return into;
+        }
+
+        @Override
+        void write(int row, int width, double[] from) {
+            buffer.put(base + row * width, from, 0, width);
+        }
+    }
+}
