@@ -2,6 +2,7 @@ package org.distill4j.bert.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import org.distill4j.core.config.TrainingConfig;
 import org.distill4j.core.data.Batch;
 import org.distill4j.core.data.InMemoryExamples;
 import org.distill4j.core.graph.ArrayRecycling;
+import org.distill4j.core.graph.HostKernels;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.listener.TrainingListener;
 import org.distill4j.core.train.BasicTrainer;
@@ -205,6 +207,58 @@ class BertTrainingTest {
         } finally {
             ArrayRecycling.releaseThisThread();
         }
+    }
+
+    /**
+     * {@link HostKernels} (the layer norms in Java) on a BERT training step with dropout: the gradients and outputs of
+     * the graph with ND4J's native layer norms, to float rounding (ND4J sums the layer norms' scale and shift
+     * gradients in float, the kernel in double).
+     */
+    @Test
+    void hostKernelsGiveTheGradientsOfTheNativeLayerNorms() {
+        BertConfig small = new BertConfig(20, 16, 2, 2, 32, 10, 2, 1e-12, 0.1, 0.1, 0.02);
+        ModelGraph nativeOps = ModelGraph.create(new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
+        HostKernels.detach(nativeOps.sd());
+        ModelGraph kernels = ModelGraph.create(new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
+        List<String> names = new java.util.ArrayList<>(kernels.parameterNames());
+        names.addAll(kernels.lookupRowNames());
+        List<String> outputs = List.of("loss", "logits");
+        for (ModelGraph g : List.of(nativeOps, kernels)) {
+            g.setTraining(true);
+            g.sd().setLossVariables("loss");
+        }
+        for (int run = 0; run < 2; run++) {
+            Batch b = batch(4, 8, 50 + run);
+            List<org.nd4j.autodiff.samediff.api.OutAndGrad> results = new java.util.ArrayList<>();
+            for (ModelGraph g : List.of(nativeOps, kernels)) {
+                Nd4j.getRandom().setSeed(run + 1); // the same dropout masks for both
+                results.add(g.sd().calculateGradientsAndOutputs(g.feeds(b), outputs, names));
+                g.releaseSessionMemory();
+            }
+            boolean bitForBit = true;
+            for (String n : names) {
+                INDArray expected = results.get(0).getGradients().get(n);
+                INDArray actual = results.get(1).getGradients().get(n);
+                if (expected == null || actual == null) {
+                    assertEquals(expected, actual, "run " + run + ": gradient of " + n); // not reached by the loss
+                    continue;
+                }
+                assertClose(expected, actual, "run " + run + ": gradient of " + n);
+                bitForBit &= expected.sub(actual).amaxNumber().doubleValue() == 0;
+            }
+            // two implementations ran: some gradient differs in its last bits
+            assertFalse(bitForBit, "run " + run + ": the graph without HostKernels still ran them");
+            for (String o : outputs) {
+                assertClose(results.get(0).getOutputs().get(o), results.get(1).getOutputs().get(o), "run " + run + ": " + o);
+            }
+        }
+    }
+
+    /** Equal to 1e-4 of the largest entry (float rounding through two layers). */
+    private static void assertClose(INDArray expected, INDArray actual, String what) {
+        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        assertTrue(diff <= 1e-4 * scale, what + " differs by " + diff + " (largest entry " + scale + ")");
     }
 
     private static InMemoryExamples dataset(int n, long seed) {

@@ -63,7 +63,7 @@ final class LayerNormKernel {
             return false;
         }
         long width = x.size(rank - 1);
-        if (width < 1 || x.length() > Integer.MAX_VALUE || !dense(x)) {
+        if (width < 1 || !dense(x)) {
             return false;
         }
         for (int i = 1; i < inputs.size(); i++) {
@@ -85,9 +85,13 @@ final class LayerNormKernel {
         return true;
     }
 
-    /** C order, default strides, no element shared (an offset into a larger buffer is fine). */
+    /**
+     * C order, default strides, no element shared (an offset into a larger buffer is fine), and within the 2 GiB a
+     * Java buffer can address.
+     */
     private static boolean dense(INDArray a) {
-        return !a.isEmpty() && a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) && a.data() != null;
+        return !a.isEmpty() && a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) && a.data() != null
+                && (a.data().offset() + a.length()) * a.data().getElementSize() <= Integer.MAX_VALUE;
     }
 
     /**
