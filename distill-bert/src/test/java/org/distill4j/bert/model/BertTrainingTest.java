@@ -168,19 +168,13 @@ class BertTrainingTest {
      */
     @Test
     void recycledArraysChangeNoGradientOfBert() {
-        BertConfig small = new BertConfig(20, 16, 2, 2, 32, 10, 2, 1e-12, 0.1, 0.1, 0.02);
-        ModelGraph plain = ModelGraph.create(new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
+        ModelGraph plain = smallTrainingClassifier();
         ArrayRecycling.detach(plain.sd());
-        ModelGraph recycled = ModelGraph.create(new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
-        List<String> names = new java.util.ArrayList<>(plain.parameterNames());
-        names.addAll(plain.lookupRowNames());
+        ModelGraph recycled = smallTrainingClassifier();
+        List<String> names = gradientNames(plain);
         List<String> outputs = List.of("loss", "logits");
         List<Integer> cached = new java.util.ArrayList<>();
         try {
-            for (ModelGraph g : List.of(plain, recycled)) {
-                g.setTraining(true);
-                g.sd().setLossVariables("loss");
-            }
             for (int run = 0; run < 12; run++) {
                 Batch b = batch(4, 8, 30 + run);
                 Map<String, org.nd4j.autodiff.samediff.api.OutAndGrad> results = new java.util.HashMap<>();
@@ -216,17 +210,11 @@ class BertTrainingTest {
      */
     @Test
     void hostKernelsGiveTheGradientsOfTheNativeLayerNorms() {
-        BertConfig small = new BertConfig(20, 16, 2, 2, 32, 10, 2, 1e-12, 0.1, 0.1, 0.02);
-        ModelGraph nativeOps = ModelGraph.create(new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
+        ModelGraph nativeOps = smallTrainingClassifier();
         HostKernels.detach(nativeOps.sd());
-        ModelGraph kernels = ModelGraph.create(new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
-        List<String> names = new java.util.ArrayList<>(kernels.parameterNames());
-        names.addAll(kernels.lookupRowNames());
+        ModelGraph kernels = smallTrainingClassifier();
+        List<String> names = gradientNames(kernels);
         List<String> outputs = List.of("loss", "logits");
-        for (ModelGraph g : List.of(nativeOps, kernels)) {
-            g.setTraining(true);
-            g.sd().setLossVariables("loss");
-        }
         for (int run = 0; run < 2; run++) {
             Batch b = batch(4, 8, 50 + run);
             List<org.nd4j.autodiff.samediff.api.OutAndGrad> results = new java.util.ArrayList<>();
@@ -252,6 +240,22 @@ class BertTrainingTest {
                 assertClose(results.get(0).getOutputs().get(o), results.get(1).getOutputs().get(o), "run " + run + ": " + o);
             }
         }
+    }
+
+    /** A two-layer BERT classifier with dropout (seed 3), in training mode, its loss set. */
+    private static ModelGraph smallTrainingClassifier() {
+        BertConfig small = new BertConfig(20, 16, 2, 2, 32, 10, 2, 1e-12, 0.1, 0.1, 0.02);
+        ModelGraph g = ModelGraph.create(new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
+        g.setTraining(true);
+        g.sd().setLossVariables("loss");
+        return g;
+    }
+
+    /** The parameters and lookup rows of a graph: what a training step takes gradients of. */
+    private static List<String> gradientNames(ModelGraph g) {
+        List<String> names = new java.util.ArrayList<>(g.parameterNames());
+        names.addAll(g.lookupRowNames());
+        return names;
     }
 
     /** Equal to 1e-4 of the largest entry (float rounding through two layers). */
