@@ -23,10 +23,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * thread per call the batch split is the only parallelism: on the standard benchmark (2 cores) the runs of these
  * ops that stalled went from 8-11 per run to none, and the teacher's and student's rank-4 products from 180-234 to
  * 106-110 ms per step (README, Speed). Plain 2-D products (the dense layers) keep every BLAS thread: OpenBLAS
- * parallelises them itself.
+ * parallelises them itself, except while the training loop's teacher thread holds BLAS single-threaded for all
+ * products ({@link #beginSingleThreaded()}: its forward pass overlapping the student's step).
  *
  * <p>ND4J's BLAS thread count is one setting for the whole process, so the listener counts the batched products in
- * flight on all threads and restores the count when the last one ends. If an op fails between the two callbacks, the
+ * flight on all threads, and the holds, and restores the count when the last one ends. If an op fails between the two callbacks, the
  * same thread's next op or graph run with this listener restores it. The listener is attached to every {@link ModelGraph}
  * on the CPU backend; {@code -Ddistill4j.singleThreadBatchedMatmul=false} leaves BLAS alone (for comparisons). It
  * changes no values: the products are split by matrix, never along their inner dimension.
@@ -38,7 +39,7 @@ public final class BatchedMatmulThreads extends BaseListener {
 
     private static final BatchedMatmulThreads INSTANCE = new BatchedMatmulThreads();
     private static final Object LOCK = new Object();
-    private static int inFlight;    // batched products running now, all threads
+    private static int inFlight;    // holders of the single thread: batched products running now and overlaps, all threads
     private static int restoreTo;   // the BLAS thread count before the first of them
 
     private BatchedMatmulThreads() {
@@ -87,14 +88,7 @@ public final class BatchedMatmulThreads extends BaseListener {
         endThisThreadsProduct();
         String name = op.getOp().opName();
         if (name.startsWith("matmul") && isBatchedMatmul(name, opContext.getInputArrays())) {
-            synchronized (LOCK) {
-                if (inFlight++ == 0) {
-                    restoreTo = Nd4j.factory().blas().getMaxThreads();
-                    if (restoreTo > 1) {
-                        Nd4j.factory().blas().setMaxThreads(1);
-                    }
-                }
-            }
+            beginSingleThreaded();
             MARK.set(Boolean.TRUE);
         }
     }
@@ -114,6 +108,35 @@ public final class BatchedMatmulThreads extends BaseListener {
             return;
         }
         MARK.remove();
+        endSingleThreaded();
+    }
+
+    /**
+     * Makes BLAS single-threaded for every product on every thread until the matching {@link #endSingleThreaded()}
+     * (calls nest, with the batched products' own). The training loop's teacher thread holds it while its forward
+     * pass overlaps the student's step: two graphs each running OpenBLAS's two threads on two cores spend the
+     * oversubscribed time waiting for each other; with one BLAS thread per graph each product has a core (README,
+     * Speed). A no-op where the listener is turned off ({@link #enabled()}).
+     */
+    public static void beginSingleThreaded() {
+        if (!enabled()) {
+            return;
+        }
+        synchronized (LOCK) {
+            if (inFlight++ == 0) {
+                restoreTo = Nd4j.factory().blas().getMaxThreads();
+                if (restoreTo > 1) {
+                    Nd4j.factory().blas().setMaxThreads(1);
+                }
+            }
+        }
+    }
+
+    /** Ends one {@link #beginSingleThreaded()}: the thread count comes back when nothing else holds it. */
+    public static void endSingleThreaded() {
+        if (!enabled()) {
+            return;
+        }
         synchronized (LOCK) {
             if (--inFlight == 0 && restoreTo > 1) {
                 Nd4j.factory().blas().setMaxThreads(restoreTo);

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.distill4j.core.data.Batch;
 import org.distill4j.core.graph.ArrayRecycling;
+import org.distill4j.core.graph.BatchedMatmulThreads;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -29,11 +30,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class TeacherAhead<K> implements AutoCloseable {
 
-    /** A micro-batch prepared ahead: the batch as the models see it and its teacher outputs (or how they failed). */
-    record Prepared(Batch batch, CompletableFuture<Map<String, INDArray>> outputs) {
+    /**
+     * A micro-batch prepared ahead: the batch as the models see it, its teacher outputs (or how they failed), and the
+     * single-threaded BLAS its forward pass holds while it overlaps the student (null where nothing overlaps).
+     */
+    record Prepared(Batch batch, CompletableFuture<Map<String, INDArray>> outputs, Overlap overlap) {
 
-        /** The teacher outputs, waiting for them if needed; a failure on the teacher thread is rethrown as it was. */
+        /**
+         * The teacher outputs, waiting for them if needed; a failure on the teacher thread is rethrown as it was. A
+         * forward pass still running when the loop starts waiting gets BLAS's threads back: nothing else runs then.
+         */
         Map<String, INDArray> await() {
+            if (overlap != null && !outputs.isDone()) {
+                overlap.end();
+            }
             try {
                 return outputs.get();
             } catch (ExecutionException e) {
@@ -48,6 +58,41 @@ final class TeacherAhead<K> implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for the teacher's outputs", e);
+            }
+        }
+    }
+
+    /**
+     * BLAS single-threaded for all products ({@link BatchedMatmulThreads#beginSingleThreaded()}) from the start of
+     * a forward pass on the teacher thread until it ends or the loop waits for it, whichever comes first; once ended
+     * it does not begin again. Why: with the teacher's products and the student's each on OpenBLAS's two threads,
+     * two cores ran four BLAS threads that waited for each other; four alternating pairs of the standard benchmark
+     * (README, Speed). {@code -Ddistill4j.singleThreadBlasWhileOverlapped=false} turns it off.
+     */
+    static final class Overlap {
+        /** System property that turns the single-threaded BLAS of overlapped forward passes off when "false". */
+        static final String PROPERTY = "distill4j.singleThreadBlasWhileOverlapped";
+
+        private boolean held;
+        private boolean ended;
+
+        /** A hold for one forward pass, or null when turned off. */
+        static Overlap create() {
+            return "false".equalsIgnoreCase(System.getProperty(PROPERTY)) ? null : new Overlap();
+        }
+
+        synchronized void begin() {
+            if (!ended && !held) {
+                BatchedMatmulThreads.beginSingleThreaded();
+                held = true;
+            }
+        }
+
+        synchronized void end() {
+            ended = true;
+            if (held) {
+                held = false;
+                BatchedMatmulThreads.endSingleThreaded();
             }
         }
     }
@@ -70,9 +115,21 @@ final class TeacherAhead<K> implements AutoCloseable {
         pendingKey = key;
         try {
             Batch prepared = batch.get();
-            pending = new Prepared(prepared, CompletableFuture.supplyAsync(() -> teacher.apply(prepared), thread));
+            Overlap overlap = Overlap.create();
+            pending = new Prepared(prepared, CompletableFuture.supplyAsync(() -> {
+                if (overlap != null) {
+                    overlap.begin();
+                }
+                try {
+                    return teacher.apply(prepared);
+                } finally {
+                    if (overlap != null) {
+                        overlap.end();
+                    }
+                }
+            }, thread), overlap);
         } catch (RuntimeException | Error e) {
-            pending = new Prepared(null, CompletableFuture.failedFuture(e));
+            pending = new Prepared(null, CompletableFuture.failedFuture(e), null);
         }
     }
 
@@ -84,7 +141,7 @@ final class TeacherAhead<K> implements AutoCloseable {
      */
     Map<String, INDArray> runNow(Function<Batch, Map<String, INDArray>> teacher, Batch batch) {
         drain();
-        return new Prepared(batch, CompletableFuture.supplyAsync(() -> teacher.apply(batch), thread)).await();
+        return new Prepared(batch, CompletableFuture.supplyAsync(() -> teacher.apply(batch), thread), null).await();
     }
 
     /** The micro-batch prepared for {@code key}, or null if it was not (then the caller prepares it itself). */
@@ -105,6 +162,9 @@ final class TeacherAhead<K> implements AutoCloseable {
     /** Waits for the micro-batch in flight, if any, and drops it with whatever it produced. */
     private void drain() {
         if (pending != null) {
+            if (pending.overlap() != null) {
+                pending.overlap().end(); // nothing else runs while this thread waits
+            }
             try {
                 pending.outputs().join();
             } catch (RuntimeException ignored) {
