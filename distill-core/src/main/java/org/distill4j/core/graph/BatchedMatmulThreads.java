@@ -88,7 +88,7 @@ public final class BatchedMatmulThreads extends BaseListener {
         endThisThreadsProduct();
         String name = op.getOp().opName();
         if (name.startsWith("matmul") && isBatchedMatmul(name, opContext.getInputArrays())) {
-            beginSingleThreaded();
+            hold(); // the listener is attached only where enabled()
             MARK.set(Boolean.TRUE);
         }
     }
@@ -108,7 +108,7 @@ public final class BatchedMatmulThreads extends BaseListener {
             return;
         }
         MARK.remove();
-        endSingleThreaded();
+        release();
     }
 
     /**
@@ -116,12 +116,27 @@ public final class BatchedMatmulThreads extends BaseListener {
      * (calls nest, with the batched products' own). The training loop's teacher thread holds it while its forward
      * pass overlaps the student's step: two graphs each running OpenBLAS's two threads on two cores spend the
      * oversubscribed time waiting for each other; with one BLAS thread per graph each product has a core (README,
-     * Speed). A no-op where the listener is turned off ({@link #enabled()}).
+     * Speed). Takes no hold where the listener is turned off ({@link #enabled()}).
+     *
+     * @return true if it took a hold, which one {@link #endSingleThreaded()} must end
      */
-    public static void beginSingleThreaded() {
+    public static boolean beginSingleThreaded() {
         if (!enabled()) {
-            return;
+            return false;
         }
+        hold();
+        return true;
+    }
+
+    /**
+     * Ends one hold that {@link #beginSingleThreaded()} took (call it only for those): the thread count comes back when
+     * nothing else holds it.
+     */
+    public static void endSingleThreaded() {
+        release();
+    }
+
+    private static void hold() {
         synchronized (LOCK) {
             if (inFlight++ == 0) {
                 restoreTo = Nd4j.factory().blas().getMaxThreads();
@@ -132,11 +147,7 @@ public final class BatchedMatmulThreads extends BaseListener {
         }
     }
 
-    /** Ends one {@link #beginSingleThreaded()}: the thread count comes back when nothing else holds it. */
-    public static void endSingleThreaded() {
-        if (!enabled()) {
-            return;
-        }
+    private static void release() {
         synchronized (LOCK) {
             if (--inFlight == 0 && restoreTo > 1) {
                 Nd4j.factory().blas().setMaxThreads(restoreTo);

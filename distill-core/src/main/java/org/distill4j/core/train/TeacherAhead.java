@@ -84,8 +84,7 @@ final class TeacherAhead<K> implements AutoCloseable {
 
         synchronized void begin() {
             if (!ended && !held) {
-                BatchedMatmulThreads.beginSingleThreaded();
-                held = true;
+                held = BatchedMatmulThreads.beginSingleThreaded();
             }
         }
 

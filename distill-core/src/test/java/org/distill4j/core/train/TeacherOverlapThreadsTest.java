@@ -1,6 +1,7 @@
 package org.distill4j.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -117,8 +118,8 @@ class TeacherOverlapThreadsTest {
 
     @Test
     void holdsNestWithTheBatchedProductsOwn() {
-        BatchedMatmulThreads.beginSingleThreaded();
-        BatchedMatmulThreads.beginSingleThreaded();
+        assertTrue(BatchedMatmulThreads.beginSingleThreaded());
+        assertTrue(BatchedMatmulThreads.beginSingleThreaded());
         assertEquals(1, blasThreads());
         BatchedMatmulThreads.endSingleThreaded();
         assertEquals(1, blasThreads(), "released while another still holds it");
