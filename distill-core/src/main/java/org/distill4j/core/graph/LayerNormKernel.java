@@ -2,6 +2,7 @@ package org.distill4j.core.graph;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -67,22 +68,25 @@ final class LayerNormKernel {
             return false;
         }
         for (int i = 1; i < inputs.size(); i++) {
-            INDArray a = inputs.get(i);
-            boolean vector = !(backward && i == inputs.size() - 1);
-            if (a.dataType() != type || !dense(a)
-                    || (vector ? a.length() != width : !java.util.Arrays.equals(a.shape(), x.shape()))) {
+            boolean dy = backward && i == inputs.size() - 1; // shaped like x; gamma and beta are vectors
+            if (!matches(inputs.get(i), x, dy)) {
                 return false;
             }
         }
         for (int i = 0; i < outputs.size(); i++) {
-            INDArray a = outputs.get(i);
-            boolean likeX = i == 0;
-            if (a == null || a.dataType() != type || !dense(a)
-                    || (likeX ? !java.util.Arrays.equals(a.shape(), x.shape()) : a.length() != width)) {
+            if (!matches(outputs.get(i), x, i == 0)) { // y or dx shaped like x; dgamma and dbeta vectors
                 return false;
             }
         }
         return true;
+    }
+
+    /** A dense array of x's data type, shaped like x or a vector of x's last-axis length. */
+    private static boolean matches(INDArray a, INDArray x, boolean likeX) {
+        if (a == null || a.dataType() != x.dataType() || !dense(a)) {
+            return false;
+        }
+        return likeX ? Arrays.equals(a.shape(), x.shape()) : a.length() == x.size(x.rank() - 1);
     }
 
     /**
