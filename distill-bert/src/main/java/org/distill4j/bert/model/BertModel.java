@@ -94,7 +94,7 @@ public final class BertModel implements ModelDefinition {
      * variances. The row statistics and every broadcast are matrix products (mean = x [N, D] x (1/D) [D, 1]; the
      * [N, 1] statistics spread over the row by x [1, D] ones; gamma and beta by ones [N, 1] x [1, D]), so every
      * element-wise op takes equal shapes and every reduction of the backward pass is a matrix product (M2.1 runs the
-     * broadcast ops' reductions slowly, see flatLinear). Not used for 1e-12, though it was measured for it: four
+     * broadcast ops' reductions slowly, see onEveryRow). Not used for 1e-12, though it was measured for it: four
      * layer norms forward and backward on [2048, 384] took 42-57 ms against 74-97 native in a micro-benchmark, but
      * in the standard benchmark (three alternating pairs, native / this) the full step was 17.14 / 17.27, 16.57 /
      * 17.56, 16.67 / 15.39 samples/s: the ops saved about 215 ms of op time per step and SameDiff's time between the
@@ -123,11 +123,12 @@ public final class BertModel implements ModelDefinition {
 
     /**
      * The vector v [width] repeated on each of N rows, as the outer product ones [N, 1] x v [1, width]: its gradient
-     * is then the matrix product ones^T x dY instead of a broadcast op's reduction over the rows (see flatLinear).
+     * is then the matrix product ones^T x dY instead of a broadcast op's reduction over the rows, which libnd4j runs
+     * slowly (HostKernels computes only add_bp's, the bias case of flatLinear; this is for flatLayerNorm's products).
      * It is computed only once {@code after} exists (a control dependency): it reads nothing but the row count and a
      * parameter, so SameDiff would run it as soon as a run starts and keep it until its reader runs; a teacher's
-     * forward pass then held every layer's bias rows at once (162 of its 168 MiB alive at its peak at the standard
-     * benchmark sizes).
+     * forward pass held every layer's bias rows at once that way (162 of its 168 MiB alive at its peak at the
+     * standard benchmark sizes) when the dense layers' biases were added like this.
      *
      * @param after the variable computed just before the result is read (the product the bias is added to)
      * @return [N, width]
@@ -155,11 +156,11 @@ public final class BertModel implements ModelDefinition {
         private SDVariable sequenceShape;
         /** [B, L, H, D/H]: queries, keys and values split into heads. */
         private SDVariable headsShape;
-        /** [B*L, 1] ones: the encoder's dense layers add their bias as tokenOnes x b (see flatLinear). */
+        /** [B*L, 1] ones for {@link BertModel#flatLayerNorm} (other epsilons than BERT's); null otherwise. */
         private SDVariable tokenOnes;
 
         /**
-         * Builds the encoder on flat activations [B*L, D]: every dense layer is x W + b on a 2-D matrix (see flatLinear) and
+         * Builds the encoder on flat activations [B*L, D]: every dense layer is x W + b on a 2-D matrix (flatLinear) and
          * layer norm is one native op, with the [B, L, D] views (hidden states, queries, ...) reshaped only when asked
          * for. SameDiff spends about as long dispatching a small op as computing a large one, so fewer ops is faster.
          */
@@ -184,7 +185,8 @@ public final class BertModel implements ModelDefinition {
             SDVariable typeEmb = sd.reshape(sd.mmul(types, normal("bert/embeddings/token_type_embeddings",
                     config.typeVocabSize(), d)), sequenceShape);
             SDVariable summed = sd.reshape(words.add(positionEmb).add(typeEmb), -1, d);           // [B*L, D]
-            tokenOnes = sd.onesLike(sd.reshape(typeIds, -1, 1), dtype);                         // [B*L, 1]
+            tokenOnes = config.layerNormEps() == NATIVE_LAYER_NORM_EPS ? null
+                    : sd.onesLike(sd.reshape(typeIds, -1, 1), dtype);                           // [B*L, 1]
             SDVariable h = flatDropout(layerNorm("bert/embeddings/LayerNorm", summed), config.hiddenDropoutProb());
 
             SDVariable keyPenalty = sd.expandDims(sd.expandDims(mask.rsub(1.0).mul(-10000.0), 1), 1); // [B, 1, 1, L]
@@ -299,17 +301,17 @@ public final class BertModel implements ModelDefinition {
         }
 
         /**
-         * x [B*L, in] W [in, out] + b for the encoder's dense layers, with the bias added as the outer product
-         * ones [B*L, 1] x b [1, out]. Same values as {@link #linear}; the difference is the backward pass: the bias
-         * gradient of a broadcast add is add_bp's reduction over the B*L rows, which SameDiff M2.1 runs slowly (the
-         * standard benchmark's student: 40 add_bp ops, 56 ms a step), while the outer product's gradient is the matrix
-         * product ones^T x dY (with add_bp of two equal shapes: 12.5 + 7.4 ms).
+         * x [B*L, in] W [in, out] + b [out] for the encoder's dense layers, the bias broadcast over the rows. Its
+         * gradient (add_bp's reduction over the B*L rows, which libnd4j runs slowly: 17-19 ms on [2048, 1024]) is
+         * computed by distill-core's HostKernels on the CPU backend in about 1.5 ms. Until then the bias was added as
+         * the outer product ones [B*L, 1] x b [1, out] (a matrix product's gradient instead of the reduction), which
+         * cost a reshape, a product and an add forward and their gradients backward: 48 more ops in a step of the
+         * standard benchmark.
          */
         private SDVariable flatLinear(String name, SDVariable x, int in, int out) {
             SDVariable w = normal(name + "/kernel", in, out);
             SDVariable b = sd.var(name + "/bias", Nd4j.zeros(dtype, out));
-            SDVariable product = sd.mmul(x, w);
-            return product.add(onEveryRow(sd, tokenOnes, b, out, product));
+            return sd.mmul(x, w).add(b);
         }
 
         /**

@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 
 /**
  * ND4J's {@code erf} for float arrays, computed in Java on the calling thread (see {@link HostKernels} for why):
@@ -49,9 +48,7 @@ final class ErfKernel {
     }
 
     private static boolean dense(INDArray a) {
-        return a != null && !a.isEmpty() && a.dataType() == DataType.FLOAT && a.ordering() == 'c'
-                && Shape.hasDefaultStridesForShape(a) && a.data() != null
-                && (a.data().offset() + a.length()) * Float.BYTES <= Integer.MAX_VALUE;
+        return HostRows.dense(a) && a.dataType() == DataType.FLOAT;
     }
 
     /**

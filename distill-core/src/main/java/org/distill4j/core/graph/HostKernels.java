@@ -129,6 +129,7 @@ public final class HostKernels extends BaseListener {
             case "layer_norm" -> layerNorm(context, false);
             case "layer_norm_bp" -> layerNorm(context, true);
             case "erf" -> erf(context);
+            case "add_bp" -> biasGradient(context);
             default -> false;
         };
         if (ran) {
@@ -152,6 +153,16 @@ public final class HostKernels extends BaseListener {
         } else {
             LayerNormKernel.forward(x, gamma, inputs.size() == 3 ? inputs.get(2) : null, outputs.get(0));
         }
+        return true;
+    }
+
+    private static boolean biasGradient(OpContext context) {
+        var inputs = context.getInputArrays();
+        var outputs = context.getOutputArrays();
+        if (!BiasGradientKernel.handles(inputs, outputs)) {
+            return false;
+        }
+        BiasGradientKernel.apply(inputs, outputs);
         return true;
     }
 

@@ -1,12 +1,9 @@
 package org.distill4j.core.graph;
 
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 
 /**
  * ND4J's {@code layer_norm} and {@code layer_norm_bp} over the last axis, computed in Java on the calling thread
@@ -64,7 +61,7 @@ final class LayerNormKernel {
             return false;
         }
         long width = x.size(rank - 1);
-        if (width < 1 || !dense(x)) {
+        if (width < 1 || !HostRows.dense(x)) {
             return false;
         }
         for (int i = 1; i < inputs.size(); i++) {
@@ -83,19 +80,10 @@ final class LayerNormKernel {
 
     /** A dense array of x's data type, shaped like x or a vector of x's last-axis length. */
     private static boolean matches(INDArray a, INDArray x, boolean likeX) {
-        if (a == null || a.dataType() != x.dataType() || !dense(a)) {
+        if (a == null || a.dataType() != x.dataType() || !HostRows.dense(a)) {
             return false;
         }
         return likeX ? Arrays.equals(a.shape(), x.shape()) : a.length() == x.size(x.rank() - 1);
-    }
-
-    /**
-     * C order, default strides, no element shared (an offset into a larger buffer is fine), and within the 2 GiB a
-     * Java buffer can address.
-     */
-    private static boolean dense(INDArray a) {
-        return !a.isEmpty() && a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) && a.data() != null
-                && (a.data().offset() + a.length()) * a.data().getElementSize() <= Integer.MAX_VALUE;
     }
 
     /**
@@ -109,10 +97,10 @@ final class LayerNormKernel {
     static void forward(INDArray x, INDArray gamma, INDArray beta, INDArray y) {
         int d = (int) x.size(x.rank() - 1);
         int rows = (int) (x.length() / d);
-        Rows in = Rows.of(x);
-        Rows out = Rows.of(y);
-        double[] g = Rows.of(gamma).read(0, d, new double[d]);
-        double[] b = beta == null ? new double[d] : Rows.of(beta).read(0, d, new double[d]);
+        HostRows in = HostRows.of(x);
+        HostRows out = HostRows.of(y);
+        double[] g = HostRows.of(gamma).read(0, d, new double[d]);
+        double[] b = beta == null ? new double[d] : HostRows.of(beta).read(0, d, new double[d]);
         double[] row = new double[d];
         for (int r = 0; r < rows; r++) {
             in.read(r, d, row);
@@ -141,10 +129,10 @@ final class LayerNormKernel {
     static void backward(INDArray x, INDArray gamma, INDArray dy, INDArray dx, INDArray dGamma, INDArray dBeta) {
         int d = (int) x.size(x.rank() - 1);
         int rows = (int) (x.length() / d);
-        Rows xs = Rows.of(x);
-        Rows dys = Rows.of(dy);
-        Rows dxs = Rows.of(dx);
-        double[] g = Rows.of(gamma).read(0, d, new double[d]);
+        HostRows xs = HostRows.of(x);
+        HostRows dys = HostRows.of(dy);
+        HostRows dxs = HostRows.of(dx);
+        double[] g = HostRows.of(gamma).read(0, d, new double[d]);
         double[] sumGamma = new double[d];
         double[] sumBeta = new double[d];
         double[] c = new double[d];
@@ -173,9 +161,9 @@ final class LayerNormKernel {
             }
             dxs.write(r, d, up);
         }
-        Rows.of(dGamma).write(0, d, sumGamma);
+        HostRows.of(dGamma).write(0, d, sumGamma);
         if (dBeta != null) {
-            Rows.of(dBeta).write(0, d, sumBeta);
+            HostRows.of(dBeta).write(0, d, sumBeta);
         }
     }
 
@@ -212,85 +200,5 @@ final class LayerNormKernel {
             s0 += a[j] * b[j];
         }
         return (s0 + s1) + (s2 + s3);
-    }
-
-    /** Rows of a dense float or double array's native memory, read and written as double[]. */
-    private abstract static class Rows {
-        final int base;
-
-        Rows(int base) {
-            this.base = base;
-        }
-
-        /** The array's elements start at the buffer's position (a view's offset: ND4J positions it there). */
-        static Rows of(INDArray a) {
-            if (a.dataType() == DataType.FLOAT) {
-                FloatBuffer buffer = a.data().asNioFloat();
-                return new FloatRows(buffer, buffer.position());
-            }
-            DoubleBuffer buffer = a.data().asNioDouble();
-            return new DoubleRows(buffer, buffer.position());
-        }
-
-        abstract double[] read(int row, int width, double[] into);
-
-        abstract void write(int row, int width, double[] from);
-    }
-
-    /** Whole rows copied through a float[] (one bulk copy each way; per-element buffer access is not vectorised). */
-    private static final class FloatRows extends Rows {
-        private final FloatBuffer buffer;
-        private float[] scratch = new float[0];
-
-        FloatRows(FloatBuffer buffer, int base) {
-            super(base);
-            this.buffer = buffer;
-        }
-
-        @Override
-        double[] read(int row, int width, double[] into) {
-            float[] floats = scratch(width);
-            buffer.get(base + row * width, floats, 0, width);
-            for (int j = 0; j < width; j++) {
-                into[j] = floats[j];
-            }
-            return into;
-        }
-
-        @Override
-        void write(int row, int width, double[] from) {
-            float[] floats = scratch(width);
-            for (int j = 0; j < width; j++) {
-                floats[j] = (float) from[j];
-            }
-            buffer.put(base + row * width, floats, 0, width);
-        }
-
-        private float[] scratch(int width) {
-            if (scratch.length < width) {
-                scratch = new float[width];
-            }
-            return scratch;
-        }
-    }
-
-    private static final class DoubleRows extends Rows {
-        private final DoubleBuffer buffer;
-
-        DoubleRows(DoubleBuffer buffer, int base) {
-            super(base);
-            this.buffer = buffer;
-        }
-
-        @Override
-        double[] read(int row, int width, double[] into) {
-            buffer.get(base + row * width, into, 0, width);
-            return into;
-        }
-
-        @Override
-        void write(int row, int width, double[] from) {
-            buffer.put(base + row * width, from, 0, width);
-        }
     }
 }
