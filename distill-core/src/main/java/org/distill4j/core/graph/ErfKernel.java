@@ -51,6 +51,11 @@ final class ErfKernel {
         return HostRows.dense(a) && a.dataType() == DataType.FLOAT;
     }
 
+    /** erf of the op's one input into its one output (a {@link #handles handled} op). */
+    static void apply(List<INDArray> inputs, List<INDArray> outputs) {
+        apply(inputs.get(0), outputs.get(0));
+    }
+
     /**
      * y = erf(x), element by element.
      *
