@@ -136,6 +136,13 @@ public final class BatchedMatmulThreads extends BaseListener {
         release();
     }
 
+    /** True while anything holds BLAS single-threaded (a batched product running, or an overlapping teacher). */
+    static boolean heldSingleThreaded() {
+        synchronized (LOCK) {
+            return inFlight > 0;
+        }
+    }
+
     private static void hold() {
         synchronized (LOCK) {
             if (inFlight++ == 0) {

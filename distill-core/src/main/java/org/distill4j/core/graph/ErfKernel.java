@@ -14,7 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * on [-6, 6] (a few float ulps of values near 1; ND4J's float erf is within 6e-8). NaN stays NaN.
  *
  * <p>The loop has no branch and no library call, so the JIT compiles it to vector instructions: [2048, 1536]
- * (a GELU of the standard benchmark's teacher) takes 6-8 ms on one thread, ND4J's native op 14-50 ms on two.
+ * (a GELU of the standard benchmark's teacher) takes 6-8 ms on one thread, ND4J's native op 14-50 ms on two. Large
+ * arrays are split over ND4J's threads when no other graph runs ({@link HostThreads}).
  * Double arrays are left to ND4J: the fit is accurate to float precision only.
  */
 final class ErfKernel {
@@ -63,14 +64,21 @@ final class ErfKernel {
      * @param y x's shape, float, written (may be x itself)
      */
     static void apply(INDArray x, INDArray y) {
+        int n = (int) x.length();
+        int parts = HostThreads.parts(n);
+        HostThreads.forEachPart(parts, part -> apply(x, y, HostThreads.firstRow(part, parts, n, 1),
+                HostThreads.firstRow(part + 1, parts, n, 1)));
+    }
+
+    /** Elements [from, to) of y = erf(x). */
+    private static void apply(INDArray x, INDArray y, int from, int to) {
         FloatBuffer in = x.data().asNioFloat(); // positioned at the array's first element (a view's offset)
         FloatBuffer out = y.data().asNioFloat();
         int inBase = in.position();
         int outBase = out.position();
-        int n = (int) x.length();
-        float[] chunk = new float[Math.min(CHUNK, n)];
-        for (int start = 0; start < n; start += CHUNK) {
-            int length = Math.min(CHUNK, n - start);
+        float[] chunk = new float[Math.min(CHUNK, Math.max(1, to - from))];
+        for (int start = from; start < to; start += CHUNK) {
+            int length = Math.min(CHUNK, to - start);
             in.get(inBase + start, chunk, 0, length);
             erf(chunk, length);
             out.put(outBase + start, chunk, 0, length);

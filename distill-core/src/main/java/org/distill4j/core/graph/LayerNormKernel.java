@@ -6,22 +6,23 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * ND4J's {@code layer_norm} and {@code layer_norm_bp} over the last axis, computed in Java on the calling thread
- * (see {@link HostKernels} for why). It computes what the native op computes,
+ * ND4J's {@code layer_norm} and {@code layer_norm_bp} over the last axis, computed in Java on the calling thread,
+ * its rows split over ND4J's threads when no other graph runs ({@link HostThreads}; see {@link HostKernels} for why). It computes what the native op computes,
  * y = gamma (x - mean) / (std + 1e-12) + beta, with std the population standard deviation of the row (libnd4j's
  * {@code standardize}; its epsilon is fixed whatever a model's {@code layer_norm_eps} says), and the exact gradient of
  * that formula: with c = x - mean, s = std, d = s + 1e-12 and g = dy gamma,
  * dx = (g - mean(g)) / d - (sum(g c) / d^2) c / (D s), dgamma = sum over rows of dy c / d, dbeta = sum of dy.
  * Row statistics and column sums are accumulated in double precision.
  *
- * <p>Handles x of any rank normalised over its last axis, in C order with default strides (a view's offset is
- * fine), gamma and beta vectors of the last axis' length, float or double, all of one type; {@link #handles} says
+ * <p>Handles x of any rank normalised over its last axis, C-contiguous (a view's offset is fine), gamma and beta vectors of the last axis' length, float or double, all of one type; {@link #handles} says
  * whether a call is such a case, and anything else is left to the native op.
  */
 final class LayerNormKernel {
 
     /** libnd4j's standardize adds this to the standard deviation, not to the variance. */
     static final double STD_EPSILON = 1e-12;
+    /** Rows whose dgamma and dbeta are summed together before the blocks are added in order. */
+    private static final int BLOCK = 64;
 
     private LayerNormKernel() {
     }
@@ -97,12 +98,19 @@ final class LayerNormKernel {
     static void forward(INDArray x, INDArray gamma, INDArray beta, INDArray y) {
         int d = (int) x.size(x.rank() - 1);
         int rows = (int) (x.length() / d);
-        HostRows in = HostRows.of(x);
-        HostRows out = HostRows.of(y);
         double[] g = HostRows.of(gamma).read(0, d, new double[d]);
         double[] b = beta == null ? new double[d] : HostRows.of(beta).read(0, d, new double[d]);
+        int parts = HostThreads.parts(x.length());
+        HostThreads.forEachPart(parts, part -> forwardRows(x, g, b, y, d, HostThreads.firstRow(part, parts, rows, 1),
+                HostThreads.firstRow(part + 1, parts, rows, 1)));
+    }
+
+    /** Rows [from, to) of {@link #forward}. */
+    private static void forwardRows(INDArray x, double[] g, double[] b, INDArray y, int d, int from, int to) {
+        HostRows in = HostRows.of(x);
+        HostRows out = HostRows.of(y);
         double[] row = new double[d];
-        for (int r = 0; r < rows; r++) {
+        for (int r = from; r < to; r++) {
             in.read(r, d, row);
             double mean = sum(row, d) / d;
             for (int j = 0; j < d; j++) {
@@ -117,7 +125,8 @@ final class LayerNormKernel {
     }
 
     /**
-     * The gradients of {@link #forward} given dL/dy.
+     * The gradients of {@link #forward} given dL/dy. dgamma and dbeta are summed per block of {@link #BLOCK} rows and
+     * the blocks added in order, so they do not depend on how many threads computed the blocks.
      *
      * @param x      [..., D]
      * @param gamma  [D]
@@ -129,15 +138,39 @@ final class LayerNormKernel {
     static void backward(INDArray x, INDArray gamma, INDArray dy, INDArray dx, INDArray dGamma, INDArray dBeta) {
         int d = (int) x.size(x.rank() - 1);
         int rows = (int) (x.length() / d);
+        double[] g = HostRows.of(gamma).read(0, d, new double[d]);
+        int blocks = (rows + BLOCK - 1) / BLOCK;
+        double[] gammaBlocks = new double[blocks * d]; // block k's sums at [k * d, (k + 1) * d)
+        double[] betaBlocks = new double[blocks * d];
+        int parts = HostThreads.parts(x.length());
+        HostThreads.forEachPart(parts, part -> backwardRows(x, g, dy, dx, d,
+                HostThreads.firstRow(part, parts, blocks, BLOCK),
+                Math.min(rows, HostThreads.firstRow(part + 1, parts, blocks, BLOCK)), gammaBlocks, betaBlocks));
+        double[] sumGamma = new double[d];
+        double[] sumBeta = new double[d];
+        for (int k = 0; k < blocks; k++) {
+            for (int j = 0; j < d; j++) {
+                sumGamma[j] += gammaBlocks[k * d + j];
+                sumBeta[j] += betaBlocks[k * d + j];
+            }
+        }
+        HostRows.of(dGamma).write(0, d, sumGamma);
+        if (dBeta != null) {
+            HostRows.of(dBeta).write(0, d, sumBeta);
+        }
+    }
+
+    /** Rows [from, to) of {@link #backward}, from a block's first row; their blocks' dgamma and dbeta sums. */
+    private static void backwardRows(INDArray x, double[] g, INDArray dy, INDArray dx, int d, int from, int to,
+                                     double[] gammaBlocks, double[] betaBlocks) {
         HostRows xs = HostRows.of(x);
         HostRows dys = HostRows.of(dy);
         HostRows dxs = HostRows.of(dx);
-        double[] g = HostRows.of(gamma).read(0, d, new double[d]);
-        double[] sumGamma = new double[d];
-        double[] sumBeta = new double[d];
         double[] c = new double[d];
         double[] up = new double[d];
-        for (int r = 0; r < rows; r++) {
+        double[] sumGamma = new double[d]; // this block's, copied out at its end
+        double[] sumBeta = new double[d];
+        for (int r = from; r < to; r++) {
             xs.read(r, d, c);
             dys.read(r, d, up);
             double mean = sum(c, d) / d;
@@ -151,6 +184,12 @@ final class LayerNormKernel {
                 sumGamma[j] += up[j] * c[j] * inverse;
                 up[j] *= g[j];
             }
+            if ((r + 1) % BLOCK == 0 || r == to - 1) {
+                System.arraycopy(sumGamma, 0, gammaBlocks, (r / BLOCK) * d, d);
+                System.arraycopy(sumBeta, 0, betaBlocks, (r / BLOCK) * d, d);
+                Arrays.fill(sumGamma, 0);
+                Arrays.fill(sumBeta, 0);
+            }
             double sumG = sum(up, d);
             double sumGc = dot(up, c, d);
             double meanG = sumG / d;
@@ -160,10 +199,6 @@ final class LayerNormKernel {
                 up[j] = (up[j] - meanG) * inverse - spread * c[j];
             }
             dxs.write(r, d, up);
-        }
-        HostRows.of(dGamma).write(0, d, sumGamma);
-        if (dBeta != null) {
-            HostRows.of(dBeta).write(0, d, sumBeta);
         }
     }
 
