@@ -1,5 +1,7 @@
 package org.distill4j.core.graph;
 
+import static org.distill4j.core.graph.HostThreads.SUM_BLOCK_ROWS;
+
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -19,9 +21,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * adds again. Equal shapes (a residual) and other broadcasts are left to ND4J.
  */
 final class BiasGradientKernel {
-
-    /** Rows summed in float before their sums are added in double. */
-    private static final int BLOCK = 64;
 
     private BiasGradientKernel() {
     }
@@ -110,10 +109,11 @@ final class BiasGradientKernel {
 
     /**
      * Copies dz's rows to dx and returns their column sums: float rows summed in float over blocks of
-     * {@link #BLOCK} rows (a loop the JIT vectorises), each block's sums then added in double, so the float part adds
-     * at most 64 terms and its rounding stays near float precision. The copy is done here, row by row, rather than by
-     * ND4J's {@code assign}: an op executed outside the session would keep both buffers referenced from a native
-     * context until the JVM collects it, and SameDiff's array cache refuses such buffers (README, defects).
+     * {@link HostThreads#SUM_BLOCK_ROWS 64} rows (a loop the JIT vectorises), each block's sums then added in double,
+     * so the float part adds at most 64 terms and its rounding stays near float precision. The copy is done here, row
+     * by row, rather than by ND4J's {@code assign}: an op executed outside the session would keep both buffers
+     * referenced from a native context until the JVM collects it, and SameDiff's array cache refuses such buffers
+     * (README, defects).
      */
     private static double[] copyFloatRows(INDArray dz, INDArray dx, int width, int rows) {
         FloatBuffer in = dz.data().asNioFloat();
@@ -129,7 +129,7 @@ final class BiasGradientKernel {
                 block[j] += row[j];
             }
             out.put(outBase + r * width, row, 0, width);
-            if ((r + 1) % BLOCK == 0 || r == rows - 1) {
+            if ((r + 1) % SUM_BLOCK_ROWS == 0 || r == rows - 1) {
                 for (int j = 0; j < width; j++) {
                     sums[j] += block[j];
                     block[j] = 0;

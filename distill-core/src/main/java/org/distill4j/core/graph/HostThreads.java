@@ -25,6 +25,13 @@ final class HostThreads {
     /** Below this many elements a part is not worth a hand-over to another thread (tens of microseconds). */
     static final long MIN_ELEMENTS_PER_PART = 1 << 16;
 
+    /**
+     * Rows the kernels sum together before adding the blocks' sums in order: the unit of the parts (so a sum over
+     * rows does not depend on the thread count) and short enough that a float sum of one block stays near float
+     * precision.
+     */
+    static final int SUM_BLOCK_ROWS = 64;
+
     private static volatile Pool helpers;
 
     private HostThreads() {

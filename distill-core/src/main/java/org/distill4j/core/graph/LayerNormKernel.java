@@ -1,28 +1,29 @@
 package org.distill4j.core.graph;
 
+import static org.distill4j.core.graph.HostThreads.SUM_BLOCK_ROWS;
+
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * ND4J's {@code layer_norm} and {@code layer_norm_bp} over the last axis, computed in Java on the calling thread,
- * its rows split over ND4J's threads when no other graph runs ({@link HostThreads}; see {@link HostKernels} for why). It computes what the native op computes,
- * y = gamma (x - mean) / (std + 1e-12) + beta, with std the population standard deviation of the row (libnd4j's
- * {@code standardize}; its epsilon is fixed whatever a model's {@code layer_norm_eps} says), and the exact gradient of
- * that formula: with c = x - mean, s = std, d = s + 1e-12 and g = dy gamma,
+ * ND4J's {@code layer_norm} and {@code layer_norm_bp} over the last axis, computed in Java on the calling thread, its
+ * rows split over ND4J's threads when no other graph runs ({@link HostThreads}; see {@link HostKernels} for why). It
+ * computes what the native op computes, y = gamma (x - mean) / (std + 1e-12) + beta, with std the population standard
+ * deviation of the row (libnd4j's {@code standardize}; its epsilon is fixed whatever a model's {@code layer_norm_eps}
+ * says), and the exact gradient of that formula: with c = x - mean, s = std, d = s + 1e-12 and g = dy gamma,
  * dx = (g - mean(g)) / d - (sum(g c) / d^2) c / (D s), dgamma = sum over rows of dy c / d, dbeta = sum of dy.
  * Row statistics and column sums are accumulated in double precision.
  *
- * <p>Handles x of any rank normalised over its last axis, C-contiguous (a view's offset is fine), gamma and beta vectors of the last axis' length, float or double, all of one type; {@link #handles} says
- * whether a call is such a case, and anything else is left to the native op.
+ * <p>Handles x of any rank normalised over its last axis, C-contiguous (a view's offset is fine), gamma and beta
+ * vectors of the last axis' length, float or double, all of one type; {@link #handles} says whether a call is such a
+ * case, and anything else is left to the native op.
  */
 final class LayerNormKernel {
 
     /** libnd4j's standardize adds this to the standard deviation, not to the variance. */
     static final double STD_EPSILON = 1e-12;
-    /** Rows whose dgamma and dbeta are summed together before the blocks are added in order. */
-    private static final int BLOCK = 64;
 
     private LayerNormKernel() {
     }
@@ -125,8 +126,9 @@ final class LayerNormKernel {
     }
 
     /**
-     * The gradients of {@link #forward} given dL/dy. dgamma and dbeta are summed per block of {@link #BLOCK} rows and
-     * the blocks added in order, so they do not depend on how many threads computed the blocks.
+     * The gradients of {@link #forward} given dL/dy. dgamma and dbeta are summed per block of
+     * {@link HostThreads#SUM_BLOCK_ROWS 64} rows and the blocks added in order, so they do not depend on how many
+     * threads computed the blocks.
      *
      * @param x      [..., D]
      * @param gamma  [D]
@@ -139,13 +141,14 @@ final class LayerNormKernel {
         int d = (int) x.size(x.rank() - 1);
         int rows = (int) (x.length() / d);
         double[] g = HostRows.of(gamma).read(0, d, new double[d]);
-        int blocks = (rows + BLOCK - 1) / BLOCK;
+        int blocks = (rows + SUM_BLOCK_ROWS - 1) / SUM_BLOCK_ROWS;
         double[] gammaBlocks = new double[blocks * d]; // block k's sums at [k * d, (k + 1) * d)
         double[] betaBlocks = new double[blocks * d];
         int parts = HostThreads.parts(x.length());
         HostThreads.forEachPart(parts, part -> backwardRows(x, g, dy, dx, d,
-                HostThreads.firstRow(part, parts, blocks, BLOCK),
-                Math.min(rows, HostThreads.firstRow(part + 1, parts, blocks, BLOCK)), gammaBlocks, betaBlocks));
+                HostThreads.firstRow(part, parts, blocks, SUM_BLOCK_ROWS),
+                Math.min(rows, HostThreads.firstRow(part + 1, parts, blocks, SUM_BLOCK_ROWS)),
+                gammaBlocks, betaBlocks));
         double[] sumGamma = new double[d];
         double[] sumBeta = new double[d];
         for (int k = 0; k < blocks; k++) {
@@ -184,9 +187,9 @@ final class LayerNormKernel {
                 sumGamma[j] += up[j] * c[j] * inverse;
                 up[j] *= g[j];
             }
-            if ((r + 1) % BLOCK == 0 || r == to - 1) {
-                System.arraycopy(sumGamma, 0, gammaBlocks, (r / BLOCK) * d, d);
-                System.arraycopy(sumBeta, 0, betaBlocks, (r / BLOCK) * d, d);
+            if ((r + 1) % SUM_BLOCK_ROWS == 0 || r == to - 1) {
+                System.arraycopy(sumGamma, 0, gammaBlocks, (r / SUM_BLOCK_ROWS) * d, d);
+                System.arraycopy(sumBeta, 0, betaBlocks, (r / SUM_BLOCK_ROWS) * d, d);
                 Arrays.fill(sumGamma, 0);
                 Arrays.fill(sumBeta, 0);
             }
