@@ -3,6 +3,7 @@ package org.distill4j.bert.model;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.distill4j.core.graph.ExactGelu;
 import org.distill4j.core.graph.ModelAdaptor;
 import org.distill4j.core.graph.ModelDefinition;
 import org.distill4j.core.loss.SdMath;
@@ -31,7 +32,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Choices forced by SameDiff M2.1: the word embedding is an out-of-graph lookup (gather has no working
  * gradient); position and token-type embeddings are small one-hot products; dropout multiplies by mask
  * placeholders drawn outside the graph (nn.dropout has no gradient and stays on at inference; in-graph random ops
- * ignore the loop's seed); GELU is built from erf and layer norm from mean and variance (exact epsilon).
+ * ignore the loop's seed); GELU is the exact one ({@link ExactGelu}: ND4J's gelu op is the sigmoid approximation;
+ * one op computed by Distill4j's host kernels in graphs they run, else built from erf) and a layer norm with another
+ * epsilon than BERT's is built from mean and variance.
  */
 public final class BertModel implements ModelDefinition {
 
@@ -207,7 +210,8 @@ public final class BertModel implements ModelDefinition {
                 SDVariable context = mergeHeads(sd.mmul(dropout(probs, config.attentionProbsDropoutProb(), -1, config.numAttentionHeads(), -2, -2), splitHeads(v)));
                 SDVariable attended = flatDropout(flatLinear(p + "/attention/output/dense", context, d, d), config.hiddenDropoutProb());
                 h = layerNorm(p + "/attention/output/LayerNorm", attended.add(h));
-                SDVariable inner = erfGelu(flatLinear(p + "/intermediate/dense", h, d, config.intermediateSize()));
+                SDVariable inner = ExactGelu.of(sd, p + "/intermediate",
+                        flatLinear(p + "/intermediate/dense", h, d, config.intermediateSize()));
                 SDVariable out = flatDropout(flatLinear(p + "/output/dense", inner, config.intermediateSize(), d), config.hiddenDropoutProb());
                 h = layerNorm(p + "/output/LayerNorm", out.add(h));
                 hidden.add(sequence("bert/hidden/" + (l + 1), h).name());
@@ -343,11 +347,6 @@ public final class BertModel implements ModelDefinition {
                 return sd.nn.layerNorm(x, gamma, beta, false, 1);
             }
             return flatLayerNorm(sd, x, gamma, beta, tokenOnes, config.layerNormEps());
-        }
-
-        /** x * (1 + erf(x / sqrt 2)) / 2: BERT's exact GELU (nn.gelu is the sigmoid approximation). */
-        private SDVariable erfGelu(SDVariable x) {
-            return x.mul(sd.math.erf(x.div(Math.sqrt(2.0))).add(1.0)).mul(0.5);
         }
 
         /**

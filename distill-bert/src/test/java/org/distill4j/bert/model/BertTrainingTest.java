@@ -20,6 +20,7 @@ import org.distill4j.core.config.TrainingConfig;
 import org.distill4j.core.data.Batch;
 import org.distill4j.core.data.InMemoryExamples;
 import org.distill4j.core.graph.ArrayRecycling;
+import org.distill4j.core.graph.ExactGelu;
 import org.distill4j.core.graph.HostKernels;
 import org.distill4j.core.graph.ModelGraph;
 import org.distill4j.core.listener.TrainingListener;
@@ -204,15 +205,18 @@ class BertTrainingTest {
     }
 
     /**
-     * {@link HostKernels} (the layer norms in Java) on a BERT training step with dropout: the gradients and outputs of
-     * the graph with ND4J's native layer norms, to float rounding (ND4J sums the layer norms' scale and shift
-     * gradients in float, the kernel in double).
+     * {@link HostKernels} (layer norms, erf, bias gradients and the fast-form GELU in Java) on a BERT training step
+     * with dropout: the gradients and outputs of the portable graph run by ND4J's native ops alone, to float rounding
+     * (ND4J sums the layer norms' scale and shift gradients in float, the kernel in double; erf and GELU are within
+     * 1e-6).
      */
     @Test
-    void hostKernelsGiveTheGradientsOfTheNativeLayerNorms() {
-        ModelGraph nativeOps = smallTrainingClassifier();
+    void hostKernelsGiveTheGradientsOfTheNativeOps() {
+        ModelGraph nativeOps = smallTrainingClassifier(true);
         HostKernels.detach(nativeOps.sd());
         ModelGraph kernels = smallTrainingClassifier();
+        assertEquals(List.of(), ExactGelu.fastFormOutputs(nativeOps.sd()));
+        assertEquals(2, ExactGelu.fastFormOutputs(kernels.sd()).size(), "one fast-form GELU per layer");
         List<String> names = gradientNames(kernels);
         List<String> outputs = List.of("loss", "logits");
         for (int run = 0; run < 2; run++) {
@@ -244,8 +248,14 @@ class BertTrainingTest {
 
     /** A two-layer BERT classifier with dropout (seed 3), in training mode, its loss set. */
     private static ModelGraph smallTrainingClassifier() {
+        return smallTrainingClassifier(false);
+    }
+
+    /** The classifier above, built with {@link ModelGraph#createPortable} (ND4J's ops only) if asked. */
+    private static ModelGraph smallTrainingClassifier(boolean portable) {
         BertConfig small = new BertConfig(20, 16, 2, 2, 32, 10, 2, 1e-12, 0.1, 0.1, 0.02);
-        ModelGraph g = ModelGraph.create(new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3), 3);
+        BertModel model = new BertModel(small, BertHead.SEQUENCE_CLASSIFICATION, 3);
+        ModelGraph g = portable ? ModelGraph.createPortable(model, 3) : ModelGraph.create(model, 3);
         g.setTraining(true);
         g.sd().setLossVariables("loss");
         return g;

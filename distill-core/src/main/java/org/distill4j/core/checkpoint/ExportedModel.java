@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import org.distill4j.core.graph.ExactGelu;
 import org.distill4j.core.graph.ModelAdaptor;
 import org.distill4j.core.graph.ModelGraph;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -31,6 +32,12 @@ public final class ExportedModel {
      * @param provenance free-form facts about how it was made (configuration, seed, versions, data)
      */
     public static void save(Path folder, ModelGraph model, Map<String, Object> provenance) {
+        if (!ExactGelu.fastFormOutputs(model.sd()).isEmpty()) {
+            throw new IllegalArgumentException("cannot export to " + folder + ": the graph's GELUs "
+                    + ExactGelu.fastFormOutputs(model.sd()) + " are in the fast form only Distill4j's host kernels compute "
+                    + "exactly (ND4J alone computes its gelu op as the sigmoid approximation); export a graph built "
+                    + "with ModelGraph.createPortable, as Distiller.exportStudent does");
+        }
         Path tmp = folder.resolveSibling(folder.getFileName() + ".partial");
         try {
             deleteTree(tmp);

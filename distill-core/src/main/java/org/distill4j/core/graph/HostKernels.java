@@ -1,5 +1,6 @@
 package org.distill4j.core.graph;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +16,7 @@ import org.nd4j.autodiff.samediff.config.SDValue;
 import org.nd4j.autodiff.samediff.internal.AbstractSession.VarId;
 import org.nd4j.autodiff.samediff.internal.FrameIter;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.OpContext;
 
@@ -24,7 +26,9 @@ import org.nd4j.linalg.api.ops.OpContext;
  * {@code layer_norm_bp} over the last axis ({@link LayerNormKernel}), {@code erf} of float arrays
  * ({@link ErfKernel}, within 4e-7 of the exact value: GELU's erf, 14-20 ms a call natively on a teacher layer's
  * [2048, 1536] in the benchmark's op profile, 6-8 ms here on one thread), and {@code add_bp} of a bias broadcast over
- * rows ({@link BiasGradientKernel}: its column sums, 17-24 ms natively on [2048, 1024], 1.5 ms here).
+ * rows ({@link BiasGradientKernel}: its column sums, 17-24 ms natively on [2048, 1024], 1.5 ms here), and the
+ * fast form of {@link ExactGelu} ({@link GeluKernel}: one op forward, two backward, in place of five and about a
+ * dozen native ones).
  *
  * <p>Why: libnd4j computes a layer norm's statistics through its general summary-statistics reduction and its
  * backward pass as a chain of broadcast ops. On [2048, 256] (a student layer at the standard benchmark sizes) the
@@ -60,8 +64,23 @@ public final class HostKernels extends BaseListener {
         }
     }
 
-    /** Removes the listener from a graph and drops its sessions: its runs leave every op to ND4J again. */
+    /** True if the listener is attached to the graph (its runs go through the kernels). */
+    public static boolean attachedTo(SameDiff sd) {
+        return sd.getListeners().contains(INSTANCE);
+    }
+
+    /**
+     * Removes the listener from a graph and drops its sessions: its runs leave every op to ND4J again.
+     *
+     * @throws IllegalStateException if the graph holds a fast-form {@link ExactGelu}, which ND4J alone computes as
+     *                               the sigmoid approximation (build it with {@link ModelGraph#createPortable})
+     */
     public static void detach(SameDiff sd) {
+        if (!ExactGelu.fastFormOutputs(sd).isEmpty()) {
+            throw new IllegalStateException("cannot run this graph without Distill4j's host kernels: its GELUs "
+                    + ExactGelu.fastFormOutputs(sd) + " are ND4J gelu ops that only the kernels compute exactly (ND4J's own is "
+                    + "the sigmoid approximation); build the model with ModelGraph.createPortable instead");
+        }
         sd.getListeners().remove(INSTANCE);
         sd.getSessions().clear();
         SameDiff grad = sd.getFunction("grad");
@@ -115,7 +134,11 @@ public final class HostKernels extends BaseListener {
         public ExecutionResult doExec(DifferentialFunction op, OpContext context, FrameIter outputFrameIter,
                                       Set<VarId> opInputs, Set<VarId> allIterInputs, Set<String> constAndPhInputs,
                                       Map<String, SDValue> otherPlaceHolders) {
-            if (context != null && runHere(op.opName(), context)) {
+            if (context == null && (ExactGelu.isMarkedGelu(op) || ExactGelu.isMarkedDerivative(op))) {
+                throw new IllegalStateException("SameDiff gave the exact GELU " + op.getOwnName()
+                        + " no op context, so its kernel cannot run it (ND4J's gelu is the sigmoid approximation)");
+            }
+            if (context != null && runHere(op, context)) {
                 return ExecutionResult.createFrom(op, context);
             }
             return super.doExec(op, context, outputFrameIter, opInputs, allIterInputs, constAndPhInputs,
@@ -124,22 +147,67 @@ public final class HostKernels extends BaseListener {
     }
 
     /**
-     * Computes the op into the context's outputs if it is one of the kernels' cases.
+     * Computes the op into the context's outputs if it is one of the kernels' cases; always for a fast-form
+     * {@link ExactGelu} and its derivative, which ND4J would compute as something else.
      *
      * @return false, having done nothing, for anything else
      */
+    static boolean runHere(DifferentialFunction op, OpContext context) {
+        boolean ran;
+        if (ExactGelu.isMarkedGelu(op)) {
+            ran = exactGelu(op, context, false);
+        } else if (ExactGelu.isMarkedDerivative(op)) {
+            ran = exactGelu(op, context, true);
+        } else {
+            ran = runHere(op.opName(), context);
+        }
+        if (ran) {
+            RUNS.increment();
+        }
+        return ran;
+    }
+
+    /** The kernels' ops that go by name alone. */
     static boolean runHere(String opName, OpContext context) {
-        boolean ran = switch (opName) {
+        return switch (opName) {
             case "layer_norm" -> layerNorm(context, false);
             case "layer_norm_bp" -> layerNorm(context, true);
             case "erf" -> compute(context, ErfKernel::handles, ErfKernel::apply);
             case "add_bp" -> compute(context, BiasGradientKernel::handles, BiasGradientKernel::apply);
             default -> false;
         };
-        if (ran) {
-            RUNS.increment();
+    }
+
+    /**
+     * A fast-form GELU or its derivative, whatever the arrays' layout (a strided input is copied first; the session
+     * allocates outputs dense).
+     */
+    private static boolean exactGelu(DifferentialFunction op, OpContext context, boolean derivative) {
+        List<INDArray> inputs = context.getInputArrays();
+        List<INDArray> outputs = context.getOutputArrays();
+        if (inputs.size() != 1 || outputs.size() != 1 || outputs.get(0).dataType() != DataType.FLOAT) {
+            throw new IllegalStateException("the exact GELU " + String.join(", ", op.outputVariablesNames())
+                    + " has inputs " + inputs.size() + " and outputs " + outputs.size() + " of type "
+                    + (outputs.isEmpty() ? "none" : outputs.get(0).dataType()) + "; its kernel takes one float input "
+                    + "and output (ExactGelu builds this form for float inputs only)");
         }
-        return ran;
+        INDArray x = inputs.get(0);
+        INDArray y = outputs.get(0);
+        if (!GeluKernel.handles(inputs, outputs)) {
+            x = x.castTo(DataType.FLOAT).dup('c');
+            if (!GeluKernel.handles(List.of(x), outputs)) {
+                throw new IllegalStateException("the exact GELU " + String.join(", ", op.outputVariablesNames())
+                        + " got an output of shape " + Arrays.toString(y.shape()) + " and strides "
+                        + Arrays.toString(y.stride()) + " for an input of shape " + Arrays.toString(x.shape())
+                        + "; its kernel needs a dense output of the input's shape");
+            }
+        }
+        if (derivative) {
+            GeluKernel.derivative(x, y);
+        } else {
+            GeluKernel.forward(x, y);
+        }
+        return true;
     }
 
     private static boolean layerNorm(OpContext context, boolean backward) {

@@ -45,8 +45,23 @@ public record ModelGraph(SameDiff sd, ModelAdaptor adaptor) {
         }
     }
 
-    /** Builds a model from its definition into a new graph. */
+    /**
+     * Builds a model from its definition into a new graph for this process: on ND4J's CPU backend its graph runs
+     * through {@link HostKernels} (attached before the definition builds, so {@link ExactGelu} takes its fast form).
+     * Such a graph is not for saving with SameDiff; {@link #createPortable} builds one that is.
+     */
     public static ModelGraph create(ModelDefinition definition, long seed) {
+        SameDiff sd = SameDiff.create();
+        HostKernels.attach(sd);
+        return new ModelGraph(sd, definition.build(sd, seed));
+    }
+
+    /**
+     * Builds a model from its definition into a new graph made only of ND4J's own ops, with the same values as
+     * {@link #create}'s: one that any SameDiff computes correctly once saved, on any backend (the models Distill4j
+     * exports). It still runs through {@link HostKernels} here, only with more ops.
+     */
+    public static ModelGraph createPortable(ModelDefinition definition, long seed) {
         SameDiff sd = SameDiff.create();
         return new ModelGraph(sd, definition.build(sd, seed));
     }

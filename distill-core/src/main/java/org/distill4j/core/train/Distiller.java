@@ -567,8 +567,9 @@ public abstract class Distiller {
     }
 
     /**
-     * The trained model in a graph of its own, built afresh from its definition with copies of the trained
-     * weights: no losses, projections or teacher placeholders. Use this as the teacher of a later distillation.
+     * The trained model in a graph of its own, built afresh from its definition ({@link ModelGraph#create}) with
+     * copies of the trained weights: no losses, projections or teacher placeholders. Use this as the teacher of a
+     * later distillation; {@link #exportStudent} saves it in the portable form.
      * A multi-task distiller has one per task: use {@link #trainedModel(String)}.
      */
     public ModelGraph trainedModel() {
@@ -585,7 +586,10 @@ public abstract class Distiller {
     }
 
     private ModelGraph trainedModel(Task task) {
-        ModelGraph clean = ModelGraph.create(task.definition, setup.training().seed());
+        return trainedModel(task, ModelGraph.create(task.definition, setup.training().seed()));
+    }
+
+    private ModelGraph trainedModel(Task task, ModelGraph clean) {
         for (String name : clean.parameterNames()) {
             clean.sd().getVariable(name).setArray(task.student.sd().getArrForVarName(name).dup());
         }
@@ -598,7 +602,8 @@ public abstract class Distiller {
      */
     public void exportStudent(Path folder) {
         for (Task t : tasks) {
-            ModelGraph clean = trainedModel(t);
+            // ND4J's own ops only, so the saved graph computes the same values in any SameDiff (ExactGelu)
+            ModelGraph clean = trainedModel(t, ModelGraph.createPortable(t.definition, setup.training().seed()));
             Map<String, Object> provenance = new LinkedHashMap<>();
             provenance.put("experiment", ConfigIO.toJson(experiment()));
             provenance.put("distiller", getClass().getSimpleName());
